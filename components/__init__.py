@@ -1,0 +1,1 @@
+"""Pulumi component resources: thin wiring over the pure functions in `derive`."""

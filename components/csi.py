@@ -1,0 +1,69 @@
+"""Secrets Store CSI driver with the Vault provider."""
+
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.common import child, metadata, workload
+from components.identity import AppIdentity, AppIdentityArgs
+from components.platform import helm_release
+from derive.custom_resources import SPC_API_VERSION, secret_provider_class_spec
+from derive.helm_values import csi_driver_values
+from derive.workloads import csi_pod_spec
+from stackconfig.models import AppDecl, StackConfig
+
+
+@dataclass
+class CsiIntegrationArgs:
+    config: StackConfig
+    """Validated stack config (charts, Vault addresses, workload settings)."""
+    apps: list[AppDecl]
+    """The apps that use the csi method."""
+    auth_path: pulumi.Input[str]
+    """The kubernetes auth mount."""
+    ca_cert_path: str | None = None
+    """Where the CSI provider pod finds Vault's CA, if Vault is external and verified."""
+    secrets_ready: list[pulumi.Resource] = field(default_factory=list)
+    """Seeded secrets and engines the workloads read."""
+
+
+class CsiIntegration(pulumi.ComponentResource):
+    """The CSI driver chart and, per app, identity, SecretProviderClass and workload."""
+
+    identities: dict[str, AppIdentity]
+    provider_classes: dict[str, k8s.apiextensions.CustomResource]
+    workloads: dict[str, pulumi.CustomResource]
+
+    def __init__(self, name: str, args: CsiIntegrationArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("vault-k8s:index:CsiIntegration", name, None, opts)
+        cfg = args.config
+        driver = None
+        if cfg.charts.managed:
+            pin = cfg.charts.csi_driver
+            driver = helm_release(
+                f"{name}-driver", self, pin.repo, pin.chart, pin.version, pin.release_name,
+                cfg.charts.namespace, csi_driver_values(cfg),
+            )
+        self.identities, self.provider_classes, self.workloads = {}, {}, {}
+        for app in args.apps:
+            assert app.secret_provider_class is not None
+            identity = AppIdentity(f"{name}-{app.name}", AppIdentityArgs(app, args.auth_path), child(self))
+            spc = k8s.apiextensions.CustomResource(
+                f"{name}-{app.name}-spc",
+                api_version=SPC_API_VERSION,
+                kind="SecretProviderClass",
+                metadata=metadata(app.secret_provider_class, app.namespace),
+                spec=secret_provider_class_spec(
+                    app, cfg.vault.workload_address, cfg.kubernetes_auth.path, args.ca_cert_path
+                ),
+                opts=child(self, [driver] if driver else None),
+            )
+            self.identities[app.name] = identity
+            self.provider_classes[app.name] = spc
+            self.workloads[app.name] = workload(
+                f"{name}-{app.name}-workload", self, app, csi_pod_spec(app),
+                skip_await=cfg.workloads.skip_await,
+                depends_on=[identity, spc, *args.secrets_ready],
+            )
+        self.register_outputs({"apps": [app.name for app in args.apps]})

@@ -1,0 +1,66 @@
+"""One app's Vault identity: its policy, its kubernetes auth role and its ServiceAccount."""
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pulumi_vault as vault
+
+from components.common import child, metadata
+from derive.durations import parse_duration
+from derive.policies import app_grants, render_policy
+from stackconfig.models import AppDecl
+
+
+@dataclass
+class AppIdentityArgs:
+    app: AppDecl
+    """The app declaration; grants are derived from its secrets."""
+    auth_path: pulumi.Input[str]
+    """The kubernetes auth mount the role lives in."""
+
+
+class AppIdentity(pulumi.ComponentResource):
+    """Policy + role + ServiceAccount, all derived from one declaration."""
+
+    policy: vault.Policy
+    role: vault.kubernetes.AuthBackendRole
+    service_account: k8s.core.v1.ServiceAccount
+
+    def __init__(self, name: str, args: AppIdentityArgs, opts: pulumi.ResourceOptions | None = None):
+        app = args.app
+        grants = app_grants(app)
+        # The declared grants are inputs so the policy pack can compare them with the policy.
+        super().__init__(
+            "vault-k8s:index:AppIdentity",
+            name,
+            {
+                "app": app.name,
+                "method": app.method,
+                "namespace": app.namespace,
+                "serviceAccount": app.service_account,
+                "policyName": app.policy,
+                "roleName": app.role,
+                "grants": [{"path": g.path, "capabilities": list(g.capabilities)} for g in grants],
+            },
+            opts,
+        )
+        self.policy = vault.Policy(
+            f"{name}-policy", name=app.policy, policy=render_policy(grants), opts=child(self)
+        )
+        self.service_account = k8s.core.v1.ServiceAccount(
+            f"{name}-sa", metadata=metadata(app.service_account, app.namespace), opts=child(self)
+        )
+        self.role = vault.kubernetes.AuthBackendRole(
+            f"{name}-role",
+            backend=args.auth_path,
+            role_name=app.role,
+            bound_service_account_names=[app.service_account],
+            bound_service_account_namespaces=[app.namespace],
+            token_policies=[self.policy.name],
+            token_ttl=parse_duration(app.token_ttl),
+            opts=child(self),
+        )
+        self.register_outputs(
+            {"policy": self.policy.name, "role": self.role.role_name, "serviceAccount": app.service_account}
+        )

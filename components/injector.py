@@ -1,0 +1,46 @@
+"""Vault Agent sidecar injector."""
+
+from dataclasses import dataclass, field
+
+import pulumi
+
+from components.common import child, workload
+from components.identity import AppIdentity, AppIdentityArgs
+from derive.annotations import injector_annotations
+from derive.workloads import injector_pod_spec
+from stackconfig.models import AppDecl, StackConfig
+
+
+@dataclass
+class InjectorIntegrationArgs:
+    config: StackConfig
+    """Validated stack config (workload settings)."""
+    apps: list[AppDecl]
+    """The apps that use the injector method."""
+    auth_path: pulumi.Input[str]
+    """The kubernetes auth mount."""
+    ca_secret: str | None = None
+    """Secret with Vault's CA for the agent, if Vault is external and verified."""
+    secrets_ready: list[pulumi.Resource] = field(default_factory=list)
+    """Seeded secrets and engines the agents read."""
+
+
+class InjectorIntegration(pulumi.ComponentResource):
+    """Per app: identity and a workload annotated for the injector (the chart is the platform's)."""
+
+    identities: dict[str, AppIdentity]
+    workloads: dict[str, pulumi.CustomResource]
+
+    def __init__(self, name: str, args: InjectorIntegrationArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("vault-k8s:index:InjectorIntegration", name, None, opts)
+        self.identities, self.workloads = {}, {}
+        for app in args.apps:
+            identity = AppIdentity(f"{name}-{app.name}", AppIdentityArgs(app, args.auth_path), child(self))
+            self.identities[app.name] = identity
+            self.workloads[app.name] = workload(
+                f"{name}-{app.name}-workload", self, app, injector_pod_spec(app),
+                template_annotations=injector_annotations(app, args.ca_secret),
+                skip_await=args.config.workloads.skip_await,
+                depends_on=[identity, *args.secrets_ready],
+            )
+        self.register_outputs({"apps": [app.name for app in args.apps]})

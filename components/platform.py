@@ -1,0 +1,144 @@
+"""The shared Vault platform: the vault chart and the kubernetes auth mount."""
+
+import base64
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pulumi_vault as vault
+
+from components.common import child, metadata
+from derive.helm_values import vault_chart_values
+from derive.tls import CA_SECRET_NAME, vault_ca_in_use
+from stackconfig.models import StackConfig
+
+SA_TOKEN_TYPE = "kubernetes.io/service-account-token"
+
+
+def helm_release(
+    name: str, parent: pulumi.Resource, pin_repo: str, chart: str, version: str,
+    release_name: str, namespace: str, values: dict,
+) -> k8s.helm.v3.Release:
+    """A pinned chart from its repository."""
+    return k8s.helm.v3.Release(
+        name,
+        name=release_name,
+        chart=chart,
+        version=version,
+        namespace=namespace,
+        repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=pin_repo),
+        values=values,
+        opts=child(parent),
+    )
+
+
+@dataclass
+class VaultPlatformArgs:
+    config: StackConfig
+    """Validated stack config."""
+    kube_ca_pem: str | None = None
+    """CA of the Kubernetes API, for Vault's TokenReview calls (external mode)."""
+    vault_ca_pem: str | None = None
+    """CA of an external Vault, published to in-cluster consumers."""
+    consumer_namespaces: list[str] = field(default_factory=list)
+    """Namespaces whose workloads need Vault's CA."""
+
+
+class VaultPlatform(pulumi.ComponentResource):
+    """One vault Helm release, the kubernetes auth mount and its config."""
+
+    auth_backend: vault.AuthBackend
+    auth_config: vault.kubernetes.AuthBackendConfig
+    release: k8s.helm.v3.Release | None
+    ready: list[pulumi.Resource]
+
+    def __init__(self, name: str, args: VaultPlatformArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("vault-k8s:index:VaultPlatform", name, None, opts)
+        cfg = args.config
+        auth = cfg.kubernetes_auth
+        self.release = None
+        if cfg.charts.managed:
+            pin = cfg.charts.vault
+            self.release = helm_release(
+                f"{name}-vault", self, pin.repo, pin.chart, pin.version, pin.release_name,
+                cfg.charts.namespace, vault_chart_values(cfg),
+            )
+        # In internal mode Vault itself comes from the chart.
+        after = [self.release] if self.release and cfg.vault.mode == "internal" else []
+        self.auth_backend = vault.AuthBackend(
+            f"{name}-kubernetes-auth",
+            type="kubernetes",
+            path=auth.path,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=after or None, protect=cfg.protect_mounts),
+        )
+        if cfg.vault.mode == "external":
+            token = self._reviewer_token(name, cfg)
+            self.auth_config = vault.kubernetes.AuthBackendConfig(
+                f"{name}-kubernetes-config",
+                backend=self.auth_backend.path,
+                kubernetes_host=auth.host,
+                kubernetes_ca_cert=args.kube_ca_pem,
+                token_reviewer_jwt=token,
+                disable_local_ca_jwt=True,
+                opts=child(self),
+            )
+        else:
+            # Vault runs in the cluster and uses its own pod's token and CA.
+            self.auth_config = vault.kubernetes.AuthBackendConfig(
+                f"{name}-kubernetes-config",
+                backend=self.auth_backend.path,
+                kubernetes_host=auth.host,
+                opts=child(self),
+            )
+        if vault_ca_in_use(cfg) and args.vault_ca_pem:
+            namespaces = sorted({cfg.charts.namespace, *args.consumer_namespaces})
+            for namespace in namespaces:
+                k8s.core.v1.Secret(
+                    f"{name}-vault-ca-{namespace}",
+                    metadata=metadata(CA_SECRET_NAME, namespace),
+                    string_data={"ca.crt": args.vault_ca_pem},
+                    opts=child(self),
+                )
+        self.ready = [r for r in (self.release, self.auth_config) if r is not None]
+        self.register_outputs({"authPath": self.auth_backend.path})
+
+    def _reviewer_token(self, name: str, cfg: StackConfig) -> pulumi.Output[str]:
+        """A long-lived token of a ServiceAccount allowed to call TokenReview."""
+        reviewer = cfg.kubernetes_auth.reviewer
+        account = k8s.core.v1.ServiceAccount(
+            f"{name}-reviewer", metadata=metadata(reviewer.service_account, reviewer.namespace),
+            opts=child(self),
+        )
+        k8s.rbac.v1.ClusterRoleBinding(
+            f"{name}-reviewer-auth-delegator",
+            metadata={"name": f"{reviewer.service_account}-auth-delegator"},
+            role_ref={"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "system:auth-delegator"},
+            subjects=[{"kind": "ServiceAccount", "name": reviewer.service_account, "namespace": reviewer.namespace}],
+            opts=child(self),
+        )
+        secret = k8s.core.v1.Secret(
+            f"{name}-reviewer-token",
+            metadata=metadata(
+                f"{reviewer.service_account}-token", reviewer.namespace,
+                annotations={"kubernetes.io/service-account.name": reviewer.service_account},
+            ),
+            type=SA_TOKEN_TYPE,
+            opts=child(self, depends_on=[account]),
+        )
+        # The token controller fills the Secret after it is created: read it back.
+        live = k8s.core.v1.Secret.get(f"{name}-reviewer-token-live", secret.id, opts=child(self))
+        return reviewer_jwt(live)
+
+
+def reviewer_jwt(secret: k8s.core.v1.Secret) -> pulumi.Output[str]:
+    """The token the controller wrote into the Secret, decoded and kept secret."""
+
+    def decode(data: dict[str, str] | None) -> str:
+        token = (data or {}).get("token")
+        if not token:
+            raise pulumi.RunError(
+                "the reviewer token Secret has no token yet; is kube-controller-manager running?"
+            )
+        return base64.b64decode(token).decode()
+
+    return pulumi.Output.secret(secret.data.apply(decode))

@@ -1,0 +1,93 @@
+"""Vault Secrets Operator."""
+
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.common import child, metadata, workload
+from components.identity import AppIdentity, AppIdentityArgs
+from components.platform import helm_release
+from derive.custom_resources import (
+    VSO_API_VERSION,
+    vault_auth_spec,
+    vault_connection_spec,
+    vault_pki_secret_spec,
+    vault_static_secret_spec,
+)
+from derive.helm_values import vso_values
+from derive.workloads import vso_pod_spec
+from stackconfig.models import AppDecl, KvRef, StackConfig
+
+
+@dataclass
+class VsoIntegrationArgs:
+    config: StackConfig
+    """Validated stack config (charts, Vault addresses, workload settings)."""
+    apps: list[AppDecl]
+    """The apps that use the vso method."""
+    auth_path: pulumi.Input[str]
+    """The kubernetes auth mount."""
+    ca_secret: str | None = None
+    """Secret with Vault's CA for the operator, if Vault is external and verified."""
+    secrets_ready: list[pulumi.Resource] = field(default_factory=list)
+    """Seeded secrets and engines the operator reads."""
+
+
+class VsoIntegration(pulumi.ComponentResource):
+    """The operator chart and, per app, connection, auth, synced secrets and a workload."""
+
+    identities: dict[str, AppIdentity]
+    workloads: dict[str, pulumi.CustomResource]
+    synced: dict[str, list[k8s.apiextensions.CustomResource]]
+
+    def __init__(self, name: str, args: VsoIntegrationArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("vault-k8s:index:VsoIntegration", name, None, opts)
+        cfg = args.config
+        operator = None
+        if cfg.charts.managed:
+            pin = cfg.charts.vso
+            operator = helm_release(
+                f"{name}-operator", self, pin.repo, pin.chart, pin.version, pin.release_name,
+                cfg.charts.namespace, vso_values(cfg),
+            )
+        after_operator = [operator] if operator else None
+        self.identities, self.workloads, self.synced = {}, {}, {}
+        for app in args.apps:
+            prefix = f"{name}-{app.name}"
+            identity = AppIdentity(prefix, AppIdentityArgs(app, args.auth_path), child(self))
+
+            def custom(suffix: str, kind: str, resource_name: str, spec: dict,
+                       after: list[pulumi.Resource] | None, app: AppDecl = app) -> k8s.apiextensions.CustomResource:
+                return k8s.apiextensions.CustomResource(
+                    f"{prefix}-{suffix}", api_version=VSO_API_VERSION, kind=kind,
+                    metadata=metadata(resource_name, app.namespace), spec=spec,
+                    opts=child(self, after),
+                )
+
+            connection = custom(
+                "connection", "VaultConnection", app.name,
+                vault_connection_spec(cfg.vault.workload_address, args.ca_secret), after_operator,
+            )
+            auth = custom(
+                "auth", "VaultAuth", app.name,
+                vault_auth_spec(app, app.name, cfg.kubernetes_auth.path), [connection, identity],
+            )
+            synced = []
+            for ref in app.secrets:
+                assert ref.secret_name is not None
+                if isinstance(ref, KvRef):
+                    spec = vault_static_secret_spec(ref, app.name, app.workload.name)
+                    synced.append(custom(f"static-{ref.secret_name}", "VaultStaticSecret",
+                                         ref.secret_name, spec, [auth, *args.secrets_ready]))
+                else:
+                    spec = vault_pki_secret_spec(ref, app.name)
+                    synced.append(custom(f"pki-{ref.secret_name}", "VaultPKISecret",
+                                         ref.secret_name, spec, [auth, *args.secrets_ready]))
+            self.identities[app.name] = identity
+            self.synced[app.name] = synced
+            self.workloads[app.name] = workload(
+                f"{prefix}-workload", self, app, vso_pod_spec(app),
+                skip_await=cfg.workloads.skip_await, depends_on=synced,
+            )
+        self.register_outputs({"apps": [app.name for app in args.apps]})

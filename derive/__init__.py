@@ -1,0 +1,1 @@
+"""Pure functions that turn validated stack config into resource inputs."""

@@ -1,0 +1,73 @@
+"""Vault Agent injector annotations and templates derived from an app's declaration."""
+
+from derive.durations import as_duration_text
+from derive.paths import kv2_api_path, pki_issue_path
+from derive.tls import CA_CERT_PATH
+from stackconfig.models import AppDecl, KvRef, PkiRef
+
+PREFIX = "vault.hashicorp.com/"
+
+
+def kv_template(mount: str, path: str, keys: list[str]) -> str:
+    """Render `key=value` lines of one KV v2 secret."""
+    lines = "\n".join(f"{key}={{{{ .Data.data.{key} }}}}" for key in keys)
+    return (
+        f'{{{{- with secret "{kv2_api_path(mount, path)}" -}}}}\n'
+        f"{lines}\n"
+        "{{- end }}\n"
+    )
+
+
+def _pki_call(ref: PkiRef) -> str:
+    # Identical call text in the cert and key templates lets the agent share one issue call.
+    return (
+        f'secret "{pki_issue_path(ref.mount, ref.role)}" '
+        f'"common_name={ref.common_name}" "ttl={ref.ttl}"'
+    )
+
+
+def pki_cert_template(ref: PkiRef) -> str:
+    """The certificate followed by its issuing CA."""
+    return (
+        f"{{{{- with {_pki_call(ref)} -}}}}\n"
+        "{{ .Data.certificate }}\n"
+        "{{ .Data.issuing_ca }}\n"
+        "{{- end }}\n"
+    )
+
+
+def pki_key_template(ref: PkiRef) -> str:
+    """The private key issued with the certificate."""
+    return f"{{{{- with {_pki_call(ref)} -}}}}\n{{{{ .Data.private_key }}}}\n{{{{- end }}}}\n"
+
+
+def injector_annotations(app: AppDecl, ca_secret: str | None = None) -> dict[str, str]:
+    """Pod template annotations for the Vault Agent injector."""
+    annotations = {
+        f"{PREFIX}agent-inject": "true",
+        f"{PREFIX}agent-inject-status": "update",
+    }
+    for ref in app.secrets:
+        if isinstance(ref, KvRef):
+            file = ref.file or ""
+            annotations[f"{PREFIX}agent-inject-secret-{file}"] = kv2_api_path(ref.mount, ref.path)
+            annotations[f"{PREFIX}agent-inject-template-{file}"] = kv_template(
+                ref.mount, ref.path, ref.keys
+            )
+        else:
+            issue = pki_issue_path(ref.mount, ref.role)
+            for file, template in (
+                (ref.cert_file or "", pki_cert_template(ref)),
+                (ref.key_file or "", pki_key_template(ref)),
+            ):
+                annotations[f"{PREFIX}agent-inject-secret-{file}"] = issue
+                annotations[f"{PREFIX}agent-inject-template-{file}"] = template
+    annotations[f"{PREFIX}role"] = app.role
+    if app.static_render_interval is not None:
+        annotations[f"{PREFIX}template-static-secret-render-interval"] = as_duration_text(
+            app.static_render_interval
+        )
+    if ca_secret:
+        annotations[f"{PREFIX}tls-secret"] = ca_secret
+        annotations[f"{PREFIX}ca-cert"] = CA_CERT_PATH
+    return annotations

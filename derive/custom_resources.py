@@ -1,0 +1,82 @@
+"""Specs of the SecretProviderClass and VSO custom resources."""
+
+from typing import Any
+
+from derive.durations import as_duration_text, parse_duration
+from derive.paths import clean_segment, kv2_api_path
+from stackconfig.models import AppDecl, KvRef, PkiRef
+
+SPC_API_VERSION = "secrets-store.csi.x-k8s.io/v1"
+VSO_API_VERSION = "secrets.hashicorp.com/v1beta1"
+
+
+def csi_objects(app: AppDecl) -> str:
+    """The `objects` parameter: one entry per file, KV v2 paths with `data/`."""
+    entries = []
+    for ref in app.secrets:
+        assert isinstance(ref, KvRef)  # the config validator allows only kv for csi
+        entries.append(
+            f'- objectName: "{ref.file}"\n'
+            f'  secretPath: "{kv2_api_path(ref.mount, ref.path)}"\n'
+            f'  secretKey: "{ref.keys[0]}"\n'
+        )
+    return "".join(entries)
+
+
+def secret_provider_class_spec(
+    app: AppDecl, vault_address: str, auth_path: str, ca_cert_path: str | None
+) -> dict[str, Any]:
+    """Vault provider parameters; `vaultAddress` appears exactly once."""
+    parameters: dict[str, str] = {
+        "vaultAddress": vault_address,
+        "roleName": app.role,
+        "objects": csi_objects(app),
+    }
+    if clean_segment(auth_path) != "kubernetes":
+        parameters["vaultKubernetesMountPath"] = clean_segment(auth_path)
+    if ca_cert_path:
+        parameters["vaultCACertPath"] = ca_cert_path
+    return {"provider": "vault", "parameters": parameters}
+
+
+def vault_connection_spec(vault_address: str, ca_secret: str | None) -> dict[str, Any]:
+    spec: dict[str, Any] = {"address": vault_address, "skipTLSVerify": False}
+    if ca_secret:
+        spec["caCertSecretRef"] = ca_secret
+    return spec
+
+
+def vault_auth_spec(app: AppDecl, connection: str, auth_path: str) -> dict[str, Any]:
+    return {
+        "vaultConnectionRef": connection,
+        "method": "kubernetes",
+        "mount": clean_segment(auth_path),
+        "kubernetes": {"role": app.role, "serviceAccount": app.service_account},
+    }
+
+
+def vault_static_secret_spec(ref: KvRef, auth: str, restart_target: str) -> dict[str, Any]:
+    """KV v2 synced to a Secret; mount and path without `data/`, as VSO wants them."""
+    return {
+        "vaultAuthRef": auth,
+        "type": "kv-v2",
+        "mount": clean_segment(ref.mount),
+        "path": clean_segment(ref.path),
+        "refreshAfter": as_duration_text(ref.refresh_after),
+        "destination": {"name": ref.secret_name, "create": True},
+        "rolloutRestartTargets": [{"kind": "Deployment", "name": restart_target}],
+    }
+
+
+def vault_pki_secret_spec(ref: PkiRef, auth: str) -> dict[str, Any]:
+    """A certificate renewed at four fifths of its life, like the agent does."""
+    ttl = parse_duration(ref.ttl)
+    return {
+        "vaultAuthRef": auth,
+        "mount": clean_segment(ref.mount),
+        "role": ref.role,
+        "commonName": ref.common_name,
+        "ttl": as_duration_text(ref.ttl),
+        "expiryOffset": f"{max(1, ttl // 5)}s",
+        "destination": {"name": ref.secret_name, "create": True, "type": "kubernetes.io/tls"},
+    }

@@ -1,0 +1,77 @@
+"""The whole program: config in, components out. `__main__` only calls `build`."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+
+from components.csi import CsiIntegration, CsiIntegrationArgs
+from components.engines import KvEngine, KvEngineArgs, PkiEngine, PkiEngineArgs
+from components.injector import InjectorIntegration, InjectorIntegrationArgs
+from components.platform import VaultPlatform, VaultPlatformArgs
+from components.vso import VsoIntegration, VsoIntegrationArgs
+from derive.tls import CA_CERT_PATH, CA_SECRET_NAME, vault_ca_in_use
+from derive.workloads import delivery_command
+from providers import Providers
+from stackconfig.load import LoadedConfig
+
+
+@dataclass
+class Built:
+    platform: VaultPlatform
+    engines: list[pulumi.ComponentResource] = field(default_factory=list)
+    integrations: dict[str, pulumi.ComponentResource] = field(default_factory=dict)
+
+
+def build(loaded: LoadedConfig, providers: Providers) -> Built:
+    cfg = loaded.stack
+    opts = providers.opts()
+    platform = VaultPlatform(
+        "platform",
+        VaultPlatformArgs(
+            cfg, loaded.kube_ca_pem, loaded.vault_ca_pem,
+            consumer_namespaces=sorted({a.namespace for a in cfg.apps}),
+        ),
+        opts,
+    )
+    after = platform.ready if cfg.vault.mode == "internal" else []
+    engines: list[pulumi.ComponentResource] = [
+        KvEngine(f"kv-{m.path}", KvEngineArgs(m, loaded.seed_values, cfg.protect_mounts, after), opts)
+        for m in cfg.kv
+    ]
+    engines += [PkiEngine(f"pki-{m.path}", PkiEngineArgs(m, cfg.protect_mounts, after), opts) for m in cfg.pki]
+    ca = vault_ca_in_use(cfg)
+    by_method = {m: [a for a in cfg.apps if a.method == m] for m in ("csi", "injector", "vso")}
+    auth_path = platform.auth_backend.path
+    integrations: dict[str, pulumi.ComponentResource] = {}
+    if by_method["csi"]:
+        integrations["csi"] = CsiIntegration(
+            "csi", CsiIntegrationArgs(cfg, by_method["csi"], auth_path, CA_CERT_PATH if ca else None, engines), opts
+        )
+    if by_method["injector"]:
+        integrations["injector"] = InjectorIntegration(
+            "injector",
+            InjectorIntegrationArgs(cfg, by_method["injector"], auth_path, CA_SECRET_NAME if ca else None, engines),
+            opts,
+        )
+    if by_method["vso"]:
+        integrations["vso"] = VsoIntegration(
+            "vso", VsoIntegrationArgs(cfg, by_method["vso"], auth_path, CA_SECRET_NAME if ca else None, engines), opts
+        )
+    return Built(platform, engines, integrations)
+
+
+def app_outputs(loaded: LoadedConfig) -> dict[str, Any]:
+    """Per app: how to see the delivered secret, and the names of its key resources."""
+    return {
+        app.name: {
+            "method": app.method,
+            "namespace": app.namespace,
+            "serviceAccount": app.service_account,
+            "policy": app.policy,
+            "role": app.role,
+            "workload": f"{app.workload.kind}/{app.workload.name}",
+            "verify": delivery_command(app),
+        }
+        for app in loaded.stack.apps
+    }

@@ -1,0 +1,139 @@
+"""Read and validate the stack config before any resource is registered."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import config as runtime_config
+from pydantic import ValidationError
+
+from stackconfig.models import StackConfig
+
+NAMESPACE = "vault-k8s"
+SECRET_VALUES_KEY = "secretValues"
+MODEL_KEYS = tuple(f.alias or name for name, f in StackConfig.model_fields.items())
+
+
+class StackConfigError(pulumi.RunError):
+    """Invalid stack config; the message names the key and the reason."""
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    """Validated config plus what it points at (CA files, secret seed values)."""
+
+    stack: StackConfig
+    vault_ca_path: str | None = None
+    vault_ca_pem: str | None = None
+    kube_ca_pem: str | None = None
+    # "<mount>/<path>" -> JSON of the values to seed; every one a Pulumi secret.
+    seed_values: dict[str, pulumi.Output[str]] = field(default_factory=dict)
+
+
+def _key(loc: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def format_validation_error(error: ValidationError) -> str:
+    """One line per problem: `vault-k8s:<key>: <reason>`."""
+    lines = []
+    for item in error.errors(include_url=False):
+        # Drop the union tag pydantic adds for discriminated unions (e.g. `.kv`).
+        loc = tuple(p for p in item["loc"] if p not in ("kv", "pki"))
+        reason = str(item["msg"]).removeprefix("Value error, ")
+        where = f"{NAMESPACE}:{_key(loc)}" if loc else NAMESPACE
+        lines.append(f"config {where}: {reason}")
+    return "\n".join(lines)
+
+
+def _present_keys() -> set[str]:
+    keys = set(runtime_config.CONFIG.get()) | set(runtime_config.get_config_env())
+    prefix = f"{NAMESPACE}:"
+    return {k[len(prefix) :] for k in keys if k.startswith(prefix)}
+
+
+def parse_stack_config(raw: dict[str, Any]) -> StackConfig:
+    """Validate plain config values; raise StackConfigError with every problem."""
+    unknown = sorted(set(raw) - set(MODEL_KEYS))
+    if unknown:
+        raise StackConfigError(
+            "\n".join(f"config {NAMESPACE}:{k}: unknown key" for k in unknown)
+        )
+    try:
+        return StackConfig.model_validate(raw)
+    except ValidationError as error:
+        raise StackConfigError(format_validation_error(error)) from None
+
+
+def _read_file(project_dir: Path, relative: str, key: str) -> tuple[str, str]:
+    path = (project_dir / relative).resolve()
+    try:
+        return str(path), path.read_text()
+    except OSError as error:
+        raise StackConfigError(f"config {NAMESPACE}:{key}: cannot read {path}: {error.strerror}") from None
+
+
+def seed_values(cfg: StackConfig, values: Any, is_secret: bool) -> dict[str, pulumi.Output[str]]:
+    """Match `secretValues` against the seeded KV secrets; wrap each as a Pulumi secret."""
+    key = f"{NAMESPACE}:{SECRET_VALUES_KEY}"
+    wanted = {f"{m.path}/{s.path}": s.keys for m in cfg.kv for s in m.secrets if s.seed}
+    if not wanted and values is None:
+        return {}
+    if values is not None and not is_secret:
+        raise StackConfigError(
+            f"config {key}: must be a secret (pulumi config set --secret --path ...)"
+        )
+    values = values or {}
+    if not isinstance(values, dict):
+        raise StackConfigError(f"config {key}: must be an object of '<mount>/<path>': {{key: value}}")
+    problems = [f"config {key}.{name}: no such seeded kv secret" for name in values if name not in wanted]
+    for name, keys in wanted.items():
+        given = values.get(name)
+        if not isinstance(given, dict) or sorted(given) != sorted(keys):
+            problems.append(
+                f"config {key}.{name}: needs exactly the keys {sorted(keys)} "
+                f"(pulumi config set --secret --path '{SECRET_VALUES_KEY}[\"{name}\"].{keys[0]}' ...)"
+            )
+        elif not all(isinstance(v, str) and v for v in given.values()):
+            problems.append(f"config {key}.{name}: values must be non-empty strings")
+    if problems:
+        raise StackConfigError("\n".join(problems))
+    return {name: pulumi.Output.secret(json.dumps(values[name], sort_keys=True)) for name in wanted}
+
+
+def load_stack_config(project_dir: Path | None = None) -> LoadedConfig:
+    """Read every `vault-k8s:*` key, validate, and resolve referenced files."""
+    project_dir = project_dir or Path.cwd()
+    config = pulumi.Config(NAMESPACE)
+    present = _present_keys()
+    unknown = sorted(present - set(MODEL_KEYS) - {SECRET_VALUES_KEY})
+    if unknown:
+        raise StackConfigError("\n".join(f"config {NAMESPACE}:{k}: unknown key" for k in unknown))
+    raw: dict[str, Any] = {}
+    for name in MODEL_KEYS:
+        try:
+            value = config.get_object(name)
+        except Exception as error:  # malformed JSON in a structured key
+            raise StackConfigError(f"config {NAMESPACE}:{name}: {error}") from None
+        if value is not None:
+            raw[name] = value
+    stack = parse_stack_config(raw)
+    vault_ca_path = vault_ca_pem = kube_ca_pem = None
+    if stack.vault.ca_cert_file:
+        vault_ca_path, vault_ca_pem = _read_file(project_dir, stack.vault.ca_cert_file, "vault.caCertFile")
+    if stack.kubernetes_auth.ca_cert_file:
+        _, kube_ca_pem = _read_file(
+            project_dir, stack.kubernetes_auth.ca_cert_file, "kubernetesAuth.caCertFile"
+        )
+    secret_key = f"{NAMESPACE}:{SECRET_VALUES_KEY}"
+    seeds = seed_values(
+        stack, config.get_object(SECRET_VALUES_KEY), runtime_config.is_config_secret(secret_key)
+    )
+    return LoadedConfig(stack, vault_ca_path, vault_ca_pem, kube_ca_pem, seeds)

@@ -1,0 +1,443 @@
+"""Typed stack config. Every key is camelCase in Pulumi config and documented here."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.alias_generators import to_camel
+
+from derive.durations import parse_duration
+
+Method = Literal["csi", "injector", "vso"]
+VaultMode = Literal["internal", "external"]
+
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_VAULT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_VAULT_PATH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
+_FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True
+    )
+
+
+def _dns_label(value: str) -> str:
+    if not _DNS_LABEL.match(value) or len(value) > 63:
+        raise ValueError(f"{value!r} is not a valid Kubernetes name (lowercase DNS label)")
+    return value
+
+
+def _vault_name(value: str) -> str:
+    if not _VAULT_NAME.match(value):
+        raise ValueError(f"{value!r} is not a valid Vault name")
+    return value
+
+
+def _vault_path(value: str) -> str:
+    value = value.strip("/")
+    if not _VAULT_PATH.match(value) or "//" in value or ".." in value:
+        raise ValueError(f"{value!r} is not a valid Vault path")
+    return value
+
+
+def _duration(value: str | int) -> str | int:
+    parse_duration(value)
+    return value
+
+
+def _kv_secret_path(value: str) -> str:
+    value = _vault_path(value)
+    if value == "data" or f"/{value}".find("/data/") >= 0:
+        raise ValueError(
+            f"{value!r} contains 'data/': declare the path inside the mount; "
+            "the program adds 'data/' where the KV v2 API needs it"
+        )
+    return value
+
+
+def _url(value: str) -> str:
+    if not re.match(r"^https?://[^/\s]+(:\d+)?/?$", value):
+        raise ValueError(f"{value!r} is not an http(s) address like https://vault.example.com:8200")
+    return value.rstrip("/")
+
+
+DnsName = Annotated[str, Field(min_length=1)]
+Duration = Annotated[str | int, Field(description="e.g. 60s, 20m, 86400h")]
+
+
+class ChartPin(Model):
+    """A Helm chart pinned by repository and version."""
+
+    repo: str
+    chart: str
+    version: str
+    release_name: str
+
+
+class ChartsConfig(Model):
+    """The platform Helm releases. `managed: false` means the charts are managed elsewhere."""
+
+    managed: bool = True
+    namespace: DnsName = "default"
+    vault: ChartPin = ChartPin(
+        repo="https://helm.releases.hashicorp.com",
+        chart="vault",
+        version="0.34.1",
+        release_name="vault",
+    )
+    csi_driver: ChartPin = ChartPin(
+        repo="https://kubernetes-sigs.github.io/secrets-store-csi-driver/charts",
+        chart="secrets-store-csi-driver",
+        version="1.6.0",
+        release_name="csi",
+    )
+    vso: ChartPin = ChartPin(
+        repo="https://helm.releases.hashicorp.com",
+        chart="vault-secrets-operator",
+        version="1.4.1",
+        release_name="vault-secrets-operator",
+    )
+    csi_rotation_poll_interval: Duration | None = None
+    injector_failure_policy: Literal["Ignore", "Fail"] = "Ignore"
+
+    _ns = field_validator("namespace")(_dns_label)
+
+    @field_validator("csi_rotation_poll_interval")
+    @classmethod
+    def _poll(cls, value: str | int | None) -> str | int | None:
+        return None if value is None else _duration(value)
+
+
+class VaultConfig(Model):
+    """Where Vault is and how each side reaches it."""
+
+    mode: VaultMode = "internal"
+    # The address Pulumi's Vault provider configures Vault through (port-forward, NodePort, ...).
+    # Unset: the provider reads VAULT_ADDR.
+    address: str | None = None
+    # The address workloads, the CSI provider, the injector and VSO use.
+    workload_address: str = "http://vault.default:8200"
+    # PEM CA of an https Vault, as a path relative to the project directory.
+    ca_cert_file: str | None = None
+    skip_tls_verify: bool = False
+
+    _addr = field_validator("workload_address")(_url)
+
+    @field_validator("address")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        return None if value is None else _url(value)
+
+    @model_validator(mode="after")
+    def _external_needs_tls_material(self) -> VaultConfig:
+        if self.mode == "external":
+            https = self.workload_address.startswith("https://") or (
+                self.address or ""
+            ).startswith("https://")
+            if https and not self.ca_cert_file and not self.skip_tls_verify:
+                raise ValueError(
+                    "caCertFile is required for an https external Vault "
+                    "(the CA that signed the Vault server certificate)"
+                )
+        return self
+
+
+class ReviewerConfig(Model):
+    """The ServiceAccount whose token Vault uses to call the TokenReview API (external mode)."""
+
+    service_account: DnsName = "vault-token-reviewer"
+    namespace: DnsName = "default"
+
+    _sa = field_validator("service_account", "namespace")(_dns_label)
+
+
+class KubernetesAuthConfig(Model):
+    """The kubernetes auth mount and how Vault reaches the Kubernetes API."""
+
+    path: str = "kubernetes"
+    # The Kubernetes API address as seen from Vault (not Vault's own address).
+    host: str = "https://kubernetes.default.svc:443"
+    # PEM CA of the Kubernetes API, relative to the project directory (external mode).
+    ca_cert_file: str | None = None
+    reviewer: ReviewerConfig = ReviewerConfig()
+
+    _path = field_validator("path")(_vault_path)
+    _host = field_validator("host")(_url)
+
+
+class KvSecretDecl(Model):
+    """A KV v2 secret, declared as a path inside its mount (never with `data/`)."""
+
+    path: str
+    keys: list[str] = Field(min_length=1)
+    seed: bool = True
+
+    _path = field_validator("path")(_kv_secret_path)
+
+
+class KvMountDecl(Model):
+    """A KV v2 mount. `existing: true` for a mount Vault already has (dev mode's `secret/`)."""
+
+    path: str
+    existing: bool = False
+    description: str = ""
+    secrets: list[KvSecretDecl] = []
+
+    _path = field_validator("path")(_vault_path)
+
+    @model_validator(mode="after")
+    def _unique(self) -> KvMountDecl:
+        _reject_duplicates([s.path for s in self.secrets], "secrets[].path")
+        return self
+
+
+class PkiRoleDecl(Model):
+    """A PKI role (`<mount>/roles/<name>`)."""
+
+    name: str
+    key_type: Literal["rsa", "ec", "ed25519"] = "rsa"
+    key_bits: int = 2048
+    ttl: Duration = "60s"
+    max_ttl: Duration = "60s"
+    allow_ip_sans: bool = False
+    allowed_domains: list[str] = Field(min_length=1)
+    allow_subdomains: bool = False
+    allow_bare_domains: bool = False
+
+    _name = field_validator("name")(_vault_name)
+    _ttls = field_validator("ttl", "max_ttl")(_duration)
+
+    @model_validator(mode="after")
+    def _ttl_order(self) -> PkiRoleDecl:
+        if parse_duration(self.max_ttl) < parse_duration(self.ttl):
+            raise ValueError(f"maxTtl {self.max_ttl} is below ttl {self.ttl}")
+        return self
+
+
+class PkiRootDecl(Model):
+    """The root CA. Always `internal`: the private key never leaves Vault."""
+
+    common_name: str
+    ttl: Duration = "87600h"
+
+    _ttl = field_validator("ttl")(_duration)
+
+
+class PkiMountDecl(Model):
+    """A PKI mount with tuned lease TTLs, an internal root CA and roles."""
+
+    path: str = "pki"
+    max_lease_ttl: Duration = "86400s"
+    default_lease_ttl: Duration = "3600s"
+    root: PkiRootDecl
+    roles: list[PkiRoleDecl] = []
+
+    _path = field_validator("path")(_vault_path)
+    _ttls = field_validator("max_lease_ttl", "default_lease_ttl")(_duration)
+
+    @model_validator(mode="after")
+    def _ttl_order(self) -> PkiMountDecl:
+        if parse_duration(self.max_lease_ttl) < parse_duration(self.default_lease_ttl):
+            raise ValueError(
+                f"maxLeaseTtl {self.max_lease_ttl} is below defaultLeaseTtl {self.default_lease_ttl}"
+            )
+        _reject_duplicates([r.name for r in self.roles], "roles[].name")
+        return self
+
+
+class KvRef(Model):
+    """An app reads a declared KV v2 secret."""
+
+    kind: Literal["kv"]
+    mount: str
+    path: str
+    keys: list[str] = Field(min_length=1)
+    # csi: the file (objectName) under the mount path; injector: the rendered file name.
+    file: str | None = None
+    # vso: the Kubernetes Secret VSO writes.
+    secret_name: str | None = None
+    # vso: how often VSO re-reads the secret.
+    refresh_after: Duration = "30s"
+
+    _mount = field_validator("mount")(_vault_path)
+    _path = field_validator("path")(_kv_secret_path)
+    _refresh = field_validator("refresh_after")(_duration)
+
+
+class PkiRef(Model):
+    """An app issues a certificate from a declared PKI role."""
+
+    kind: Literal["pki"]
+    mount: str = "pki"
+    role: str
+    common_name: str
+    ttl: Duration = "60s"
+    # injector: files for the certificate (+ issuing CA) and the private key.
+    cert_file: str | None = None
+    key_file: str | None = None
+    # vso: the kubernetes.io/tls Secret VSO writes.
+    secret_name: str | None = None
+
+    _mount = field_validator("mount")(_vault_path)
+    _ttl = field_validator("ttl")(_duration)
+
+
+SecretRef = Annotated[KvRef | PkiRef, Field(discriminator="kind")]
+
+
+class WorkloadDecl(Model):
+    """The workload that consumes the secrets."""
+
+    kind: Literal["Pod", "Deployment"] = "Deployment"
+    name: str
+    image: str = "jweissig/app:0.0.1"
+    labels: dict[str, str] = {}
+    replicas: int = Field(default=1, ge=0)
+    mount_path: str = "/mnt/secrets-store"
+
+    _name = field_validator("name")(_dns_label)
+
+
+class AppDecl(Model):
+    """One app: its identity, the secrets it declares, and the method that delivers them."""
+
+    name: str
+    method: Method
+    namespace: str = "default"
+    service_account: str
+    policy: str
+    role: str
+    token_ttl: Duration = "20m"
+    secrets: list[SecretRef] = Field(min_length=1)
+    workload: WorkloadDecl
+    # csi: the SecretProviderClass name.
+    secret_provider_class: str | None = None
+    # injector: vault.hashicorp.com/template-static-secret-render-interval.
+    static_render_interval: Duration | None = None
+
+    _names = field_validator("name", "namespace", "service_account")(_dns_label)
+    _vnames = field_validator("policy", "role")(_vault_name)
+    _ttl = field_validator("token_ttl")(_duration)
+
+    @field_validator("static_render_interval")
+    @classmethod
+    def _interval(cls, value: str | int | None) -> str | int | None:
+        return None if value is None else _duration(value)
+
+    @model_validator(mode="after")
+    def _method_fields(self) -> AppDecl:
+        for index, ref in enumerate(self.secrets):
+            where = f"secrets[{index}]"
+            if self.method == "csi":
+                if not isinstance(ref, KvRef):
+                    raise ValueError(f"{where}: the csi method delivers kv secrets only")
+                if not ref.file or len(ref.keys) != 1:
+                    raise ValueError(f"{where}: csi needs `file` and exactly one key")
+            elif self.method == "injector":
+                files = [ref.file] if isinstance(ref, KvRef) else [ref.cert_file, ref.key_file]
+                if not all(files):
+                    needed = "file" if isinstance(ref, KvRef) else "certFile and keyFile"
+                    raise ValueError(f"{where}: the injector method needs {needed}")
+                for file in files:
+                    if not _FILE_NAME.match(file or ""):
+                        raise ValueError(f"{where}: {file!r} is not a plain file name")
+            elif not ref.secret_name:
+                raise ValueError(f"{where}: the vso method needs secretName")
+        if self.method == "csi" and not self.secret_provider_class:
+            raise ValueError("secretProviderClass is required for the csi method")
+        files = [
+            f
+            for r in self.secrets
+            for f in ([r.file] if isinstance(r, KvRef) else [r.cert_file, r.key_file])
+            if f
+        ]
+        _reject_duplicates(files, "secrets[].file")
+        return self
+
+
+class WorkloadsConfig(Model):
+    """Settings that apply to every workload the program creates."""
+
+    # Don't wait for workloads to become ready (a cluster with no nodes).
+    skip_await: bool = False
+
+
+class StackConfig(Model):
+    """The whole stack config (namespace `vault-k8s`)."""
+
+    production: bool = False
+    protect_mounts: bool = False
+    vault: VaultConfig = VaultConfig()
+    kubernetes_auth: KubernetesAuthConfig = KubernetesAuthConfig()
+    charts: ChartsConfig = ChartsConfig()
+    workloads: WorkloadsConfig = WorkloadsConfig()
+    kv: list[KvMountDecl] = []
+    pki: list[PkiMountDecl] = []
+    apps: list[AppDecl] = []
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> StackConfig:
+        _reject_duplicates([m.path for m in self.kv] + [m.path for m in self.pki], "kv/pki mount paths")
+        _reject_duplicates([a.name for a in self.apps], "apps[].name")
+        _reject_duplicates([a.policy for a in self.apps], "apps[].policy")
+        _reject_duplicates([a.role for a in self.apps], "apps[].role")
+        kv = {m.path: m for m in self.kv}
+        pki = {m.path: m for m in self.pki}
+        for index, app in enumerate(self.apps):
+            for ref_index, ref in enumerate(app.secrets):
+                where = f"apps[{index}].secrets[{ref_index}]"
+                if isinstance(ref, KvRef):
+                    _check_kv_ref(ref, kv, where)
+                else:
+                    _check_pki_ref(ref, pki, where)
+        if self.vault.mode == "external":
+            if not self.kubernetes_auth.ca_cert_file:
+                raise ValueError(
+                    "kubernetesAuth.caCertFile is required in external mode "
+                    "(Vault must verify the Kubernetes API it calls)"
+                )
+            if self.kubernetes_auth.host == KubernetesAuthConfig().host:
+                raise ValueError(
+                    "kubernetesAuth.host must be set in external mode to a Kubernetes API "
+                    "address that Vault can reach"
+                )
+        return self
+
+    def methods(self) -> set[str]:
+        return {app.method for app in self.apps}
+
+
+def _check_kv_ref(ref: KvRef, kv: dict[str, KvMountDecl], where: str) -> None:
+    mount = kv.get(ref.mount)
+    if mount is None:
+        raise ValueError(f"{where}: kv mount {ref.mount!r} is not declared under `kv`")
+    declared = {s.path: s for s in mount.secrets}
+    secret = declared.get(ref.path)
+    if secret is None:
+        raise ValueError(f"{where}: secret {ref.path!r} is not declared in kv mount {ref.mount!r}")
+    missing = [k for k in ref.keys if k not in secret.keys]
+    if missing:
+        raise ValueError(f"{where}: keys {missing} are not declared for {ref.mount}/{ref.path}")
+
+
+def _check_pki_ref(ref: PkiRef, pki: dict[str, PkiMountDecl], where: str) -> None:
+    mount = pki.get(ref.mount)
+    if mount is None:
+        raise ValueError(f"{where}: pki mount {ref.mount!r} is not declared under `pki`")
+    role = next((r for r in mount.roles if r.name == ref.role), None)
+    if role is None:
+        raise ValueError(f"{where}: pki role {ref.role!r} is not declared in mount {ref.mount!r}")
+    if parse_duration(ref.ttl) > parse_duration(role.max_ttl):
+        raise ValueError(f"{where}: ttl {ref.ttl} exceeds the role's maxTtl {role.max_ttl}")
+
+
+def _reject_duplicates(values: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            raise ValueError(f"duplicate {what}: {value!r}")
+        seen.add(value)
