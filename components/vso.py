@@ -1,6 +1,7 @@
 """Vault Secrets Operator."""
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -57,20 +58,12 @@ class VsoIntegration(pulumi.ComponentResource):
             prefix = f"{name}-{app.name}"
             identity = AppIdentity(prefix, AppIdentityArgs(app, args.auth_path), child(self))
 
-            def custom(suffix: str, kind: str, resource_name: str, spec: dict,
-                       after: list[pulumi.Resource] | None, app: AppDecl = app) -> k8s.apiextensions.CustomResource:
-                return k8s.apiextensions.CustomResource(
-                    f"{prefix}-{suffix}", api_version=VSO_API_VERSION, kind=kind,
-                    metadata=metadata(resource_name, app.namespace), spec=spec,
-                    opts=child(self, after),
-                )
-
-            connection = custom(
-                "connection", "VaultConnection", app.name,
+            connection = self._custom(
+                f"{prefix}-connection", app.namespace, "VaultConnection", app.name,
                 vault_connection_spec(cfg.vault.workload_address, args.ca_secret), after_operator,
             )
-            auth = custom(
-                "auth", "VaultAuth", app.name,
+            auth = self._custom(
+                f"{prefix}-auth", app.namespace, "VaultAuth", app.name,
                 vault_auth_spec(app, app.name, cfg.kubernetes_auth.path), [connection, identity],
             )
             synced = []
@@ -78,11 +71,11 @@ class VsoIntegration(pulumi.ComponentResource):
                 assert ref.secret_name is not None
                 if isinstance(ref, KvRef):
                     spec = vault_static_secret_spec(ref, app.name, app.workload.name)
-                    synced.append(custom(f"static-{ref.secret_name}", "VaultStaticSecret",
+                    synced.append(self._custom(f"{prefix}-static-{ref.secret_name}", app.namespace, "VaultStaticSecret",
                                          ref.secret_name, spec, [auth, *args.secrets_ready]))
                 else:
                     spec = vault_pki_secret_spec(ref, app.name)
-                    synced.append(custom(f"pki-{ref.secret_name}", "VaultPKISecret",
+                    synced.append(self._custom(f"{prefix}-pki-{ref.secret_name}", app.namespace, "VaultPKISecret",
                                          ref.secret_name, spec, [auth, *args.secrets_ready]))
             self.identities[app.name] = identity
             self.synced[app.name] = synced
@@ -91,3 +84,12 @@ class VsoIntegration(pulumi.ComponentResource):
                 skip_await=cfg.workloads.skip_await, depends_on=synced,
             )
         self.register_outputs({"apps": [app.name for app in args.apps]})
+
+    def _custom(
+        self, name: str, namespace: str, kind: str, resource_name: str, spec: dict[str, Any],
+        after: list[pulumi.Resource] | None,
+    ) -> k8s.apiextensions.CustomResource:
+        return k8s.apiextensions.CustomResource(
+            name, api_version=VSO_API_VERSION, kind=kind,
+            metadata=metadata(resource_name, namespace), spec=spec, opts=child(self, after),
+        )

@@ -45,8 +45,14 @@ def format_validation_error(error: ValidationError) -> str:
     """One line per problem: `vault-k8s:<key>: <reason>`."""
     lines = []
     for item in error.errors(include_url=False):
-        # Drop the union tag pydantic adds for discriminated unions (e.g. `.kv`).
-        loc = tuple(p for p in item["loc"] if p not in ("kv", "pki"))
+        # Drop the union tag pydantic adds for discriminated unions (`secrets[0].kv.path`),
+        # but keep the top-level `kv` / `pki` keys.
+        raw_loc = item["loc"]
+        loc = tuple(
+            p
+            for i, p in enumerate(raw_loc)
+            if not (p in ("kv", "pki") and i >= 2 and raw_loc[i - 2] == "secrets" and isinstance(raw_loc[i - 1], int))
+        )
         reason = str(item["msg"]).removeprefix("Value error, ")
         where = f"{NAMESPACE}:{_key(loc)}" if loc else NAMESPACE
         lines.append(f"config {where}: {reason}")

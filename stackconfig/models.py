@@ -394,6 +394,11 @@ class StackConfig(Model):
                     _check_kv_ref(ref, kv, where)
                 else:
                     _check_pki_ref(ref, pki, where)
+        if self.kubernetes_auth.host in {self.vault.address, self.vault.workload_address}:
+            raise ValueError(
+                "kubernetesAuth.host is the Vault address; set it to the Kubernetes API "
+                "address as Vault reaches it"
+            )
         if self.vault.mode == "external":
             if not self.kubernetes_auth.ca_cert_file:
                 raise ValueError(

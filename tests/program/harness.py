@@ -21,12 +21,32 @@ STACKS = ROOT / "stacks"
 REVIEWER_JWT = "eyJhbGciOiJSUzI1NiJ9.reviewer-token-for-tests.sig"
 
 
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+SIG_KEY = "4dabf18193072939515e22adb298388d"
+
+
 @dataclass
 class Registered:
     type: str
     name: str
     inputs: dict[str, Any]
     read: bool
+    secret_inputs: set[str] = field(default_factory=set)
+    """Top-level input names whose value (or part of it) is a Pulumi secret."""
+
+
+def _unwrap(value: Any) -> tuple[Any, bool]:
+    """Strip the engine's secret envelope; say whether any part was secret."""
+    if isinstance(value, dict):
+        if value.get(SIG_KEY) == SECRET_SIG:
+            inner, _ = _unwrap(value.get("value"))
+            return inner, True
+        pairs = {k: _unwrap(v) for k, v in value.items()}
+        return {k: v for k, (v, _) in pairs.items()}, any(s for _, s in pairs.values())
+    if isinstance(value, list):
+        items = [_unwrap(v) for v in value]
+        return [v for v, _ in items], any(s for _, s in items)
+    return value, False
 
 
 @dataclass
@@ -34,8 +54,14 @@ class Recorder(pulumi.runtime.Mocks):
     resources: list[Registered] = field(default_factory=list)
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
-        self.resources.append(Registered(args.typ, args.name, dict(args.inputs), bool(args.resource_id)))
-        state = dict(args.inputs)
+        inputs: dict[str, Any] = {}
+        secret: set[str] = set()
+        for key, raw in args.inputs.items():
+            inputs[key], is_secret = _unwrap(raw)
+            if is_secret:
+                secret.add(key)
+        self.resources.append(Registered(args.typ, args.name, inputs, bool(args.resource_id), secret))
+        state = dict(inputs)
         if args.typ == "kubernetes:core/v1:Secret" and args.resource_id:
             state["data"] = {"token": base64.b64encode(REVIEWER_JWT.encode()).decode()}
         if args.typ == "vault:index/authBackend:AuthBackend":
@@ -94,14 +120,16 @@ def run_program(
     secret_keys: list[str] | None = None,
     cwd: Path = ROOT,
     check: Any = None,
+    recorder: Recorder | None = None,
 ) -> Run:
     """Evaluate __main__.py with `config` (values as in a stack file) under mocks.
 
     `check(globals)` may return an Output; it is awaited so assertions inside `.apply` run.
+    Pass your own `recorder` to inspect registrations when the program raises.
     """
     flat = {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
     runtime_config.set_all_config(flat, secret_keys or [])
-    recorder = Recorder()
+    recorder = recorder if recorder is not None else Recorder()
     pulumi.runtime.set_mocks(recorder, project="vault-k8s", stack=stack, preview=False)
     holder: dict[str, Any] = {}
 
