@@ -29,15 +29,16 @@ def build(loaded: LoadedConfig, providers: Providers) -> Built:
     platform = VaultPlatform(
         "platform",
         VaultPlatformArgs(
-            cfg, loaded.kube_ca_pem, loaded.vault_ca_pem,
+            cfg,
+            loaded.kube_ca_pem,
+            loaded.vault_ca_pem,
             consumer_namespaces=sorted({a.namespace for a in cfg.apps}),
         ),
         opts,
     )
     after = platform.ready if cfg.vault.mode == "internal" else []
     engines: list[pulumi.ComponentResource] = [
-        KvEngine(f"kv-{m.path}", KvEngineArgs(m, loaded.seed_values, cfg.protect_mounts, after), opts)
-        for m in cfg.kv
+        KvEngine(f"kv-{m.path}", KvEngineArgs(m, loaded.seed_values, cfg.protect_mounts, after), opts) for m in cfg.kv
     ]
     engines += [PkiEngine(f"pki-{m.path}", PkiEngineArgs(m, cfg.protect_mounts, after), opts) for m in cfg.pki]
     ca = vault_ca_in_use(cfg)

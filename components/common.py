@@ -1,5 +1,6 @@
 """Small helpers shared by the components."""
 
+from collections.abc import Sequence
 from typing import Any
 
 import pulumi
@@ -10,14 +11,19 @@ from stackconfig.models import AppDecl
 
 SKIP_AWAIT = {"pulumi.com/skipAwait": "true"}
 
+# Kubernetes objects are written as the API spells them (camelCase); the SDK passes such
+# dicts through unchanged, but its TypedDicts are snake_case, so they are typed loosely here.
+KubeObject = Any
 
-def child(parent: pulumi.Resource, depends_on: list[pulumi.Resource] | None = None) -> pulumi.ResourceOptions:
+
+def child(parent: pulumi.Resource, depends_on: Sequence[pulumi.Resource] | None = None) -> pulumi.ResourceOptions:
     """Options of a child: parented to its component, optionally ordered after others."""
-    return pulumi.ResourceOptions(parent=parent, depends_on=depends_on or None)
+    return pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on) if depends_on else None)
 
 
-def metadata(name: str, namespace: str, skip_await: bool = False, **extra: Any) -> dict[str, Any]:
-    meta: dict[str, Any] = {"name": name, "namespace": namespace, **extra}
+def metadata(name: str, namespace: str | None, skip_await: bool = False, **extra: Any) -> KubeObject:
+    """Object metadata; `skip_await` for workloads on a cluster that cannot run them."""
+    meta: dict[str, Any] = {"name": name, **({"namespace": namespace} if namespace else {}), **extra}
     if skip_await:
         meta["annotations"] = {**meta.get("annotations", {}), **SKIP_AWAIT}
     return meta
@@ -27,22 +33,18 @@ def workload(
     name: str,
     parent: pulumi.Resource,
     app: AppDecl,
-    pod_spec: dict[str, Any],
+    pod_spec: KubeObject,
     template_annotations: dict[str, str] | None = None,
     skip_await: bool = False,
-    depends_on: list[pulumi.Resource] | None = None,
+    depends_on: Sequence[pulumi.Resource] | None = None,
 ) -> pulumi.CustomResource:
     """The app's Pod or Deployment with the delivery wiring in its pod spec."""
     labels = workload_labels(app)
     opts = child(parent, depends_on)
+    meta = metadata(app.workload.name, app.namespace, skip_await, labels=labels)
     if app.workload.kind == "Pod":
-        meta = metadata(app.workload.name, app.namespace, skip_await, labels=labels)
         if template_annotations:
             meta["annotations"] = {**template_annotations, **meta.get("annotations", {})}
         return k8s.core.v1.Pod(name, metadata=meta, spec=pod_spec, opts=opts)
-    return k8s.apps.v1.Deployment(
-        name,
-        metadata=metadata(app.workload.name, app.namespace, skip_await, labels=labels),
-        spec=deployment_spec(app, pod_spec, template_annotations or {}),
-        opts=opts,
-    )
+    spec: KubeObject = deployment_spec(app, pod_spec, template_annotations or {})
+    return k8s.apps.v1.Deployment(name, metadata=meta, spec=spec, opts=opts)

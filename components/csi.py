@@ -1,5 +1,6 @@
 """Secrets Store CSI driver with the Vault provider."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pulumi
@@ -24,7 +25,7 @@ class CsiIntegrationArgs:
     """The kubernetes auth mount."""
     ca_cert_path: str | None = None
     """Where the CSI provider pod finds Vault's CA, if Vault is external and verified."""
-    secrets_ready: list[pulumi.Resource] = field(default_factory=list)
+    secrets_ready: Sequence[pulumi.Resource] = field(default_factory=list)
     """Seeded secrets and engines the workloads read."""
 
 
@@ -42,8 +43,14 @@ class CsiIntegration(pulumi.ComponentResource):
         if cfg.charts.managed:
             pin = cfg.charts.csi_driver
             driver = helm_release(
-                f"{name}-driver", self, pin.repo, pin.chart, pin.version, pin.release_name,
-                cfg.charts.namespace, csi_driver_values(cfg),
+                f"{name}-driver",
+                self,
+                pin.repo,
+                pin.chart,
+                pin.version,
+                pin.release_name,
+                cfg.charts.namespace,
+                csi_driver_values(cfg),
             )
         self.identities, self.provider_classes, self.workloads = {}, {}, {}
         for app in args.apps:
@@ -62,7 +69,10 @@ class CsiIntegration(pulumi.ComponentResource):
             self.identities[app.name] = identity
             self.provider_classes[app.name] = spc
             self.workloads[app.name] = workload(
-                f"{name}-{app.name}-workload", self, app, csi_pod_spec(app),
+                f"{name}-{app.name}-workload",
+                self,
+                app,
+                csi_pod_spec(app),
                 skip_await=cfg.workloads.skip_await,
                 depends_on=[identity, spc, *args.secrets_ready],
             )

@@ -1,5 +1,6 @@
 """Vault secret engines: KV v2 mounts with seeded secrets, and PKI with an internal root."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pulumi
@@ -18,7 +19,7 @@ class KvEngineArgs:
     """"<mount>/<path>" -> secret JSON of the values to write."""
     protect: bool = False
     """Refuse to delete the mount (and so every secret in it)."""
-    depends_on: list[pulumi.Resource] = field(default_factory=list)
+    depends_on: Sequence[pulumi.Resource] = field(default_factory=list)
     """What must exist first (the Vault server itself in internal mode)."""
 
 
@@ -40,7 +41,7 @@ class KvEngine(pulumi.ComponentResource):
                 type="kv-v2",
                 description=decl.description or None,
                 opts=pulumi.ResourceOptions(
-                    parent=self, protect=args.protect, depends_on=args.depends_on or None
+                    parent=self, protect=args.protect, depends_on=list(args.depends_on) or None
                 ),
             )
             mount_path = self.mount.path
@@ -67,7 +68,7 @@ class PkiEngineArgs:
     """The mount, its lease tuning, its root and its roles."""
     protect: bool = False
     """Refuse to delete the mount and the root CA."""
-    depends_on: list[pulumi.Resource] = field(default_factory=list)
+    depends_on: Sequence[pulumi.Resource] = field(default_factory=list)
     """What must exist first (the Vault server itself in internal mode)."""
 
 
@@ -87,9 +88,7 @@ class PkiEngine(pulumi.ComponentResource):
             type="pki",
             default_lease_ttl_seconds=parse_duration(decl.default_lease_ttl),
             max_lease_ttl_seconds=parse_duration(decl.max_lease_ttl),
-            opts=pulumi.ResourceOptions(
-                parent=self, protect=args.protect, depends_on=args.depends_on or None
-            ),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=list(args.depends_on) or None),
         )
         self.root = vault.pkisecret.SecretBackendRootCert(
             f"{name}-root",

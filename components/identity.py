@@ -45,9 +45,7 @@ class AppIdentity(pulumi.ComponentResource):
             },
             opts,
         )
-        self.policy = vault.Policy(
-            f"{name}-policy", name=app.policy, policy=render_policy(grants), opts=child(self)
-        )
+        self.policy = vault.Policy(f"{name}-policy", name=app.policy, policy=render_policy(grants), opts=child(self))
         self.service_account = k8s.core.v1.ServiceAccount(
             f"{name}-sa", metadata=metadata(app.service_account, app.namespace), opts=child(self)
         )

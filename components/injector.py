@@ -1,5 +1,6 @@
 """Vault Agent sidecar injector."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pulumi
@@ -21,7 +22,7 @@ class InjectorIntegrationArgs:
     """The kubernetes auth mount."""
     ca_secret: str | None = None
     """Secret with Vault's CA for the agent, if Vault is external and verified."""
-    secrets_ready: list[pulumi.Resource] = field(default_factory=list)
+    secrets_ready: Sequence[pulumi.Resource] = field(default_factory=list)
     """Seeded secrets and engines the agents read."""
 
 
@@ -38,7 +39,10 @@ class InjectorIntegration(pulumi.ComponentResource):
             identity = AppIdentity(f"{name}-{app.name}", AppIdentityArgs(app, args.auth_path), child(self))
             self.identities[app.name] = identity
             self.workloads[app.name] = workload(
-                f"{name}-{app.name}-workload", self, app, injector_pod_spec(app),
+                f"{name}-{app.name}-workload",
+                self,
+                app,
+                injector_pod_spec(app),
                 template_annotations=injector_annotations(app, args.ca_secret),
                 skip_await=args.config.workloads.skip_await,
                 depends_on=[identity, *args.secrets_ready],

@@ -1,13 +1,14 @@
 """The shared Vault platform: the vault chart and the kubernetes auth mount."""
 
 import base64
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_vault as vault
 
-from components.common import child, metadata
+from components.common import KubeObject, child, metadata
 from derive.helm_values import vault_chart_values
 from derive.tls import CA_SECRET_NAME, vault_ca_in_use
 from stackconfig.models import StackConfig
@@ -16,8 +17,14 @@ SA_TOKEN_TYPE = "kubernetes.io/service-account-token"
 
 
 def helm_release(
-    name: str, parent: pulumi.Resource, pin_repo: str, chart: str, version: str,
-    release_name: str, namespace: str, values: dict,
+    name: str,
+    parent: pulumi.Resource,
+    pin_repo: str,
+    chart: str,
+    version: str,
+    release_name: str,
+    namespace: str,
+    values: dict,
 ) -> k8s.helm.v3.Release:
     """A pinned chart from its repository."""
     return k8s.helm.v3.Release(
@@ -60,8 +67,14 @@ class VaultPlatform(pulumi.ComponentResource):
         if cfg.charts.managed:
             pin = cfg.charts.vault
             self.release = helm_release(
-                f"{name}-vault", self, pin.repo, pin.chart, pin.version, pin.release_name,
-                cfg.charts.namespace, vault_chart_values(cfg),
+                f"{name}-vault",
+                self,
+                pin.repo,
+                pin.chart,
+                pin.version,
+                pin.release_name,
+                cfg.charts.namespace,
+                vault_chart_values(cfg),
             )
         # In internal mode Vault itself comes from the chart.
         after = [self.release] if self.release and cfg.vault.mode == "internal" else []
@@ -106,20 +119,30 @@ class VaultPlatform(pulumi.ComponentResource):
         """A long-lived token of a ServiceAccount allowed to call TokenReview."""
         reviewer = cfg.kubernetes_auth.reviewer
         account = k8s.core.v1.ServiceAccount(
-            f"{name}-reviewer", metadata=metadata(reviewer.service_account, reviewer.namespace),
+            f"{name}-reviewer",
+            metadata=metadata(reviewer.service_account, reviewer.namespace),
             opts=child(self),
         )
+        role_ref: KubeObject = {
+            "apiGroup": "rbac.authorization.k8s.io",
+            "kind": "ClusterRole",
+            "name": "system:auth-delegator",
+        }
+        subjects: KubeObject = [
+            {"kind": "ServiceAccount", "name": reviewer.service_account, "namespace": reviewer.namespace}
+        ]
         k8s.rbac.v1.ClusterRoleBinding(
             f"{name}-reviewer-auth-delegator",
-            metadata={"name": f"{reviewer.service_account}-auth-delegator"},
-            role_ref={"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "system:auth-delegator"},
-            subjects=[{"kind": "ServiceAccount", "name": reviewer.service_account, "namespace": reviewer.namespace}],
+            metadata=metadata(f"{reviewer.service_account}-auth-delegator", None),
+            role_ref=role_ref,
+            subjects=subjects,
             opts=child(self),
         )
         secret = k8s.core.v1.Secret(
             f"{name}-reviewer-token",
             metadata=metadata(
-                f"{reviewer.service_account}-token", reviewer.namespace,
+                f"{reviewer.service_account}-token",
+                reviewer.namespace,
                 annotations={"kubernetes.io/service-account.name": reviewer.service_account},
             ),
             type=SA_TOKEN_TYPE,
@@ -133,12 +156,10 @@ class VaultPlatform(pulumi.ComponentResource):
 def reviewer_jwt(secret: k8s.core.v1.Secret) -> pulumi.Output[str]:
     """The token the controller wrote into the Secret, decoded and kept secret."""
 
-    def decode(data: dict[str, str] | None) -> str:
+    def decode(data: Mapping[str, str] | None) -> str:
         token = (data or {}).get("token")
         if not token:
-            raise pulumi.RunError(
-                "the reviewer token Secret has no token yet; is kube-controller-manager running?"
-            )
+            raise pulumi.RunError("the reviewer token Secret has no token yet; is kube-controller-manager running?")
         return base64.b64decode(token).decode()
 
     return pulumi.Output.secret(secret.data.apply(decode))

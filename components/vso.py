@@ -1,5 +1,6 @@
 """Vault Secrets Operator."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +32,7 @@ class VsoIntegrationArgs:
     """The kubernetes auth mount."""
     ca_secret: str | None = None
     """Secret with Vault's CA for the operator, if Vault is external and verified."""
-    secrets_ready: list[pulumi.Resource] = field(default_factory=list)
+    secrets_ready: Sequence[pulumi.Resource] = field(default_factory=list)
     """Seeded secrets and engines the operator reads."""
 
 
@@ -49,8 +50,14 @@ class VsoIntegration(pulumi.ComponentResource):
         if cfg.charts.managed:
             pin = cfg.charts.vso
             operator = helm_release(
-                f"{name}-operator", self, pin.repo, pin.chart, pin.version, pin.release_name,
-                cfg.charts.namespace, vso_values(cfg),
+                f"{name}-operator",
+                self,
+                pin.repo,
+                pin.chart,
+                pin.version,
+                pin.release_name,
+                cfg.charts.namespace,
+                vso_values(cfg),
             )
         after_operator = [operator] if operator else None
         self.identities, self.workloads, self.synced = {}, {}, {}
@@ -59,37 +66,74 @@ class VsoIntegration(pulumi.ComponentResource):
             identity = AppIdentity(prefix, AppIdentityArgs(app, args.auth_path), child(self))
 
             connection = self._custom(
-                f"{prefix}-connection", app.namespace, "VaultConnection", app.name,
-                vault_connection_spec(cfg.vault.workload_address, args.ca_secret), after_operator,
+                f"{prefix}-connection",
+                app.namespace,
+                "VaultConnection",
+                app.name,
+                vault_connection_spec(cfg.vault.workload_address, args.ca_secret),
+                after_operator,
             )
             auth = self._custom(
-                f"{prefix}-auth", app.namespace, "VaultAuth", app.name,
-                vault_auth_spec(app, app.name, cfg.kubernetes_auth.path), [connection, identity],
+                f"{prefix}-auth",
+                app.namespace,
+                "VaultAuth",
+                app.name,
+                vault_auth_spec(app, app.name, cfg.kubernetes_auth.path),
+                [connection, identity],
             )
             synced = []
             for ref in app.secrets:
                 assert ref.secret_name is not None
                 if isinstance(ref, KvRef):
                     spec = vault_static_secret_spec(ref, app.name, app.workload.name)
-                    synced.append(self._custom(f"{prefix}-static-{ref.secret_name}", app.namespace, "VaultStaticSecret",
-                                         ref.secret_name, spec, [auth, *args.secrets_ready]))
+                    synced.append(
+                        self._custom(
+                            f"{prefix}-static-{ref.secret_name}",
+                            app.namespace,
+                            "VaultStaticSecret",
+                            ref.secret_name,
+                            spec,
+                            [auth, *args.secrets_ready],
+                        )
+                    )
                 else:
                     spec = vault_pki_secret_spec(ref, app.name)
-                    synced.append(self._custom(f"{prefix}-pki-{ref.secret_name}", app.namespace, "VaultPKISecret",
-                                         ref.secret_name, spec, [auth, *args.secrets_ready]))
+                    synced.append(
+                        self._custom(
+                            f"{prefix}-pki-{ref.secret_name}",
+                            app.namespace,
+                            "VaultPKISecret",
+                            ref.secret_name,
+                            spec,
+                            [auth, *args.secrets_ready],
+                        )
+                    )
             self.identities[app.name] = identity
             self.synced[app.name] = synced
             self.workloads[app.name] = workload(
-                f"{prefix}-workload", self, app, vso_pod_spec(app),
-                skip_await=cfg.workloads.skip_await, depends_on=synced,
+                f"{prefix}-workload",
+                self,
+                app,
+                vso_pod_spec(app),
+                skip_await=cfg.workloads.skip_await,
+                depends_on=synced,
             )
         self.register_outputs({"apps": [app.name for app in args.apps]})
 
     def _custom(
-        self, name: str, namespace: str, kind: str, resource_name: str, spec: dict[str, Any],
-        after: list[pulumi.Resource] | None,
+        self,
+        name: str,
+        namespace: str,
+        kind: str,
+        resource_name: str,
+        spec: dict[str, Any],
+        after: Sequence[pulumi.Resource] | None,
     ) -> k8s.apiextensions.CustomResource:
         return k8s.apiextensions.CustomResource(
-            name, api_version=VSO_API_VERSION, kind=kind,
-            metadata=metadata(resource_name, namespace), spec=spec, opts=child(self, after),
+            name,
+            api_version=VSO_API_VERSION,
+            kind=kind,
+            metadata=metadata(resource_name, namespace),
+            spec=spec,
+            opts=child(self, after),
         )

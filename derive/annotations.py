@@ -11,28 +11,18 @@ PREFIX = "vault.hashicorp.com/"
 def kv_template(mount: str, path: str, keys: list[str]) -> str:
     """Render `key=value` lines of one KV v2 secret."""
     lines = "\n".join(f"{key}={{{{ .Data.data.{key} }}}}" for key in keys)
-    return (
-        f'{{{{- with secret "{kv2_api_path(mount, path)}" -}}}}\n'
-        f"{lines}\n"
-        "{{- end }}\n"
-    )
+    return f'{{{{- with secret "{kv2_api_path(mount, path)}" -}}}}\n{lines}\n{{{{- end }}}}\n'
 
 
 def _pki_call(ref: PkiRef) -> str:
     # Identical call text in the cert and key templates lets the agent share one issue call.
-    return (
-        f'secret "{pki_issue_path(ref.mount, ref.role)}" '
-        f'"common_name={ref.common_name}" "ttl={ref.ttl}"'
-    )
+    return f'secret "{pki_issue_path(ref.mount, ref.role)}" "common_name={ref.common_name}" "ttl={ref.ttl}"'
 
 
 def pki_cert_template(ref: PkiRef) -> str:
     """The certificate followed by its issuing CA."""
     return (
-        f"{{{{- with {_pki_call(ref)} -}}}}\n"
-        "{{ .Data.certificate }}\n"
-        "{{ .Data.issuing_ca }}\n"
-        "{{- end }}\n"
+        f"{{{{- with {_pki_call(ref)} -}}}}\n{{{{ .Data.certificate }}}}\n{{{{ .Data.issuing_ca }}}}\n{{{{- end }}}}\n"
     )
 
 
@@ -51,9 +41,7 @@ def injector_annotations(app: AppDecl, ca_secret: str | None = None) -> dict[str
         if isinstance(ref, KvRef):
             file = ref.file or ""
             annotations[f"{PREFIX}agent-inject-secret-{file}"] = kv2_api_path(ref.mount, ref.path)
-            annotations[f"{PREFIX}agent-inject-template-{file}"] = kv_template(
-                ref.mount, ref.path, ref.keys
-            )
+            annotations[f"{PREFIX}agent-inject-template-{file}"] = kv_template(ref.mount, ref.path, ref.keys)
         else:
             issue = pki_issue_path(ref.mount, ref.role)
             for file, template in (
@@ -64,9 +52,7 @@ def injector_annotations(app: AppDecl, ca_secret: str | None = None) -> dict[str
                 annotations[f"{PREFIX}agent-inject-template-{file}"] = template
     annotations[f"{PREFIX}role"] = app.role
     if app.static_render_interval is not None:
-        annotations[f"{PREFIX}template-static-secret-render-interval"] = as_duration_text(
-            app.static_render_interval
-        )
+        annotations[f"{PREFIX}template-static-secret-render-interval"] = as_duration_text(app.static_render_interval)
     if ca_secret:
         annotations[f"{PREFIX}tls-secret"] = ca_secret
         annotations[f"{PREFIX}ca-cert"] = CA_CERT_PATH

@@ -16,9 +16,7 @@ def vault_chart_values(cfg: StackConfig) -> dict[str, Any]:
     csi: dict[str, Any] = {"enabled": "csi" in methods}
     if "csi" in methods and vault_ca_in_use(cfg):
         csi["volumes"] = [{"name": CA_SECRET_NAME, "secret": {"secretName": CA_SECRET_NAME}}]
-        csi["volumeMounts"] = [
-            {"name": CA_SECRET_NAME, "mountPath": CA_MOUNT_DIR, "readOnly": True}
-        ]
+        csi["volumeMounts"] = [{"name": CA_SECRET_NAME, "mountPath": CA_MOUNT_DIR, "readOnly": True}]
     values: dict[str, Any] = {"injector": injector, "csi": csi}
     if cfg.vault.mode == "internal":
         values["server"] = {"dev": {"enabled": True}}

@@ -25,9 +25,7 @@ def csi_pod_spec(app: AppDecl) -> dict[str, Any]:
         "containers": [
             _container(
                 app,
-                volumeMounts=[
-                    {"name": CSI_VOLUME, "mountPath": app.workload.mount_path, "readOnly": True}
-                ],
+                volumeMounts=[{"name": CSI_VOLUME, "mountPath": app.workload.mount_path, "readOnly": True}],
             )
         ],
         "volumes": [
@@ -98,9 +96,7 @@ def delivery_command(app: AppDecl) -> str:
         files = [r.file for r in app.secrets if isinstance(r, KvRef)]
         return f"kubectl exec{ns} {target} -- cat {app.workload.mount_path}/{files[0]}"
     selector = ",".join(f"{k}={v}" for k, v in workload_labels(app).items())
-    first_file = next(
-        r.file if isinstance(r, KvRef) else r.cert_file for r in app.secrets
-    )
+    first_file = next(r.file if isinstance(r, KvRef) else r.cert_file for r in app.secrets)
     return (
         f"kubectl exec{ns} $(kubectl get pod{ns} -l {selector} "
         f'-o jsonpath="{{.items[0].metadata.name}}") -c webapp -- cat /vault/secrets/{first_file}'

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,16 @@ def _key(loc: tuple[int | str, ...]) -> str:
     return text
 
 
+_KEY_PREFIX = re.compile(r"^([A-Za-z]\w*(?:\[\d+\])*(?:\.[A-Za-z]\w*(?:\[\d+\])*)*): (.*)$", re.S)
+
+
+def _split_key(key: str) -> list[int | str]:
+    parts: list[int | str] = []
+    for name, index in re.findall(r"([A-Za-z]\w*)|\[(\d+)\]", key):
+        parts.append(name if name else int(index))
+    return parts
+
+
 def format_validation_error(error: ValidationError) -> str:
     """One line per problem: `vault-k8s:<key>: <reason>`."""
     lines = []
@@ -54,8 +65,12 @@ def format_validation_error(error: ValidationError) -> str:
             if not (p in ("kv", "pki") and i >= 2 and raw_loc[i - 2] == "secrets" and isinstance(raw_loc[i - 1], int))
         )
         reason = str(item["msg"]).removeprefix("Value error, ")
-        where = f"{NAMESPACE}:{_key(loc)}" if loc else NAMESPACE
-        lines.append(f"config {where}: {reason}")
+        # Cross-field rules name the key they are about at the start of their message.
+        match = _KEY_PREFIX.match(reason)
+        if match:
+            loc = (*loc, *_split_key(match.group(1)))
+            reason = match.group(2)
+        lines.append(f"config {NAMESPACE}:{_key(loc)}: {reason}" if loc else f"config {NAMESPACE}: {reason}")
     return "\n".join(lines)
 
 
@@ -69,9 +84,7 @@ def parse_stack_config(raw: dict[str, Any]) -> StackConfig:
     """Validate plain config values; raise StackConfigError with every problem."""
     unknown = sorted(set(raw) - set(MODEL_KEYS))
     if unknown:
-        raise StackConfigError(
-            "\n".join(f"config {NAMESPACE}:{k}: unknown key" for k in unknown)
-        )
+        raise StackConfigError("\n".join(f"config {NAMESPACE}:{k}: unknown key" for k in unknown))
     try:
         return StackConfig.model_validate(raw)
     except ValidationError as error:
@@ -93,9 +106,7 @@ def seed_values(cfg: StackConfig, values: Any, is_secret: bool) -> dict[str, pul
     if not wanted and values is None:
         return {}
     if values is not None and not is_secret:
-        raise StackConfigError(
-            f"config {key}: must be a secret (pulumi config set --secret --path ...)"
-        )
+        raise StackConfigError(f"config {key}: must be a secret (pulumi config set --secret --path ...)")
     values = values or {}
     if not isinstance(values, dict):
         raise StackConfigError(f"config {key}: must be an object of '<mount>/<path>': {{key: value}}")
@@ -135,11 +146,7 @@ def load_stack_config(project_dir: Path | None = None) -> LoadedConfig:
     if stack.vault.ca_cert_file:
         vault_ca_path, vault_ca_pem = _read_file(project_dir, stack.vault.ca_cert_file, "vault.caCertFile")
     if stack.kubernetes_auth.ca_cert_file:
-        _, kube_ca_pem = _read_file(
-            project_dir, stack.kubernetes_auth.ca_cert_file, "kubernetesAuth.caCertFile"
-        )
+        _, kube_ca_pem = _read_file(project_dir, stack.kubernetes_auth.ca_cert_file, "kubernetesAuth.caCertFile")
     secret_key = f"{NAMESPACE}:{SECRET_VALUES_KEY}"
-    seeds = seed_values(
-        stack, config.get_object(SECRET_VALUES_KEY), runtime_config.is_config_secret(secret_key)
-    )
+    seeds = seed_values(stack, config.get_object(SECRET_VALUES_KEY), runtime_config.is_config_secret(secret_key))
     return LoadedConfig(stack, vault_ca_path, vault_ca_pem, kube_ca_pem, seeds)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 from derive.durations import parse_duration
@@ -20,9 +20,7 @@ _FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True
-    )
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True)
 
 
 def _dns_label(value: str) -> str:
@@ -65,8 +63,15 @@ def _url(value: str) -> str:
     return value.rstrip("/")
 
 
+def _duration_input(value: object) -> object:
+    # Before pydantic's coercion: a YAML `true` or `1.5` must not become 1 second.
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ValueError(f"not a duration: {value!r} (use e.g. 60s, 20m, 86400h)")
+    return value
+
+
 DnsName = Annotated[str, Field(min_length=1)]
-Duration = Annotated[str | int, Field(description="e.g. 60s, 20m, 86400h")]
+Duration = Annotated[str | int, BeforeValidator(_duration_input), Field(description="e.g. 60s, 20m, 86400h")]
 
 
 class ChartPin(Model):
@@ -135,12 +140,10 @@ class VaultConfig(Model):
     @model_validator(mode="after")
     def _external_needs_tls_material(self) -> VaultConfig:
         if self.mode == "external":
-            https = self.workload_address.startswith("https://") or (
-                self.address or ""
-            ).startswith("https://")
+            https = self.workload_address.startswith("https://") or (self.address or "").startswith("https://")
             if https and not self.ca_cert_file and not self.skip_tls_verify:
                 raise ValueError(
-                    "caCertFile is required for an https external Vault "
+                    "caCertFile: is required for an https external Vault "
                     "(the CA that signed the Vault server certificate)"
                 )
         return self
@@ -191,7 +194,7 @@ class KvMountDecl(Model):
 
     @model_validator(mode="after")
     def _unique(self) -> KvMountDecl:
-        _reject_duplicates([s.path for s in self.secrets], "secrets[].path")
+        _reject_duplicates([s.path for s in self.secrets], "secrets", "path")
         return self
 
 
@@ -214,7 +217,7 @@ class PkiRoleDecl(Model):
     @model_validator(mode="after")
     def _ttl_order(self) -> PkiRoleDecl:
         if parse_duration(self.max_ttl) < parse_duration(self.ttl):
-            raise ValueError(f"maxTtl {self.max_ttl} is below ttl {self.ttl}")
+            raise ValueError(f"maxTtl: {self.max_ttl} is below ttl {self.ttl}")
         return self
 
 
@@ -242,10 +245,8 @@ class PkiMountDecl(Model):
     @model_validator(mode="after")
     def _ttl_order(self) -> PkiMountDecl:
         if parse_duration(self.max_lease_ttl) < parse_duration(self.default_lease_ttl):
-            raise ValueError(
-                f"maxLeaseTtl {self.max_lease_ttl} is below defaultLeaseTtl {self.default_lease_ttl}"
-            )
-        _reject_duplicates([r.name for r in self.roles], "roles[].name")
+            raise ValueError(f"maxLeaseTtl: {self.max_lease_ttl} is below defaultLeaseTtl {self.default_lease_ttl}")
+        _reject_duplicates([r.name for r in self.roles], "roles", "name")
         return self
 
 
@@ -348,14 +349,13 @@ class AppDecl(Model):
             elif not ref.secret_name:
                 raise ValueError(f"{where}: the vso method needs secretName")
         if self.method == "csi" and not self.secret_provider_class:
-            raise ValueError("secretProviderClass is required for the csi method")
-        files = [
-            f
-            for r in self.secrets
-            for f in ([r.file] if isinstance(r, KvRef) else [r.cert_file, r.key_file])
-            if f
-        ]
-        _reject_duplicates(files, "secrets[].file")
+            raise ValueError("secretProviderClass: is required for the csi method")
+        written: set[str] = set()
+        for ref_index, ref in enumerate(self.secrets):
+            for name in _files(ref):
+                if name in written:
+                    raise ValueError(f"secrets[{ref_index}]: file {name!r} is written by another secret too")
+                written.add(name)
         return self
 
 
@@ -381,10 +381,14 @@ class StackConfig(Model):
 
     @model_validator(mode="after")
     def _cross_references(self) -> StackConfig:
-        _reject_duplicates([m.path for m in self.kv] + [m.path for m in self.pki], "kv/pki mount paths")
-        _reject_duplicates([a.name for a in self.apps], "apps[].name")
-        _reject_duplicates([a.policy for a in self.apps], "apps[].policy")
-        _reject_duplicates([a.role for a in self.apps], "apps[].role")
+        _reject_duplicates([m.path for m in self.kv], "kv", "path")
+        _reject_duplicates([m.path for m in self.pki], "pki", "path")
+        kv_paths = {m.path for m in self.kv}
+        for index, pki_mount in enumerate(self.pki):
+            if pki_mount.path in kv_paths:
+                raise ValueError(f"pki[{index}].path: {pki_mount.path!r} is a kv mount path too")
+        for field_name in ("name", "policy", "role"):
+            _reject_duplicates([getattr(a, field_name) for a in self.apps], "apps", field_name)
         kv = {m.path: m for m in self.kv}
         pki = {m.path: m for m in self.pki}
         for index, app in enumerate(self.apps):
@@ -396,19 +400,17 @@ class StackConfig(Model):
                     _check_pki_ref(ref, pki, where)
         if self.kubernetes_auth.host in {self.vault.address, self.vault.workload_address}:
             raise ValueError(
-                "kubernetesAuth.host is the Vault address; set it to the Kubernetes API "
-                "address as Vault reaches it"
+                "kubernetesAuth.host: is the Vault address; set it to the Kubernetes API address as Vault reaches it"
             )
         if self.vault.mode == "external":
             if not self.kubernetes_auth.ca_cert_file:
                 raise ValueError(
-                    "kubernetesAuth.caCertFile is required in external mode "
+                    "kubernetesAuth.caCertFile: is required in external mode "
                     "(Vault must verify the Kubernetes API it calls)"
                 )
             if self.kubernetes_auth.host == KubernetesAuthConfig().host:
                 raise ValueError(
-                    "kubernetesAuth.host must be set in external mode to a Kubernetes API "
-                    "address that Vault can reach"
+                    "kubernetesAuth.host: must be set in external mode to a Kubernetes API address that Vault can reach"
                 )
         return self
 
@@ -440,9 +442,15 @@ def _check_pki_ref(ref: PkiRef, pki: dict[str, PkiMountDecl], where: str) -> Non
         raise ValueError(f"{where}: ttl {ref.ttl} exceeds the role's maxTtl {role.max_ttl}")
 
 
-def _reject_duplicates(values: list[str], what: str) -> None:
+def _reject_duplicates(values: list[str], list_key: str, field_name: str) -> None:
     seen: set[str] = set()
-    for value in values:
+    for index, value in enumerate(values):
         if value in seen:
-            raise ValueError(f"duplicate {what}: {value!r}")
+            raise ValueError(f"{list_key}[{index}].{field_name}: duplicate {value!r}")
         seen.add(value)
+
+
+def _files(ref: KvRef | PkiRef) -> list[str]:
+    """The files a secret reference writes (csi objects, injector templates)."""
+    names = [ref.file] if isinstance(ref, KvRef) else [ref.cert_file, ref.key_file]
+    return [name for name in names if name]

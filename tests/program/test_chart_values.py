@@ -9,7 +9,11 @@ from tests.program.harness import Run, run_stack
 from tests.program.schemas import CHARTS, chart_defaults, chart_version, merged, unknown_value_keys
 from tests.program.test_prod_stack import prod  # noqa: F401  (fixture)
 
-RELEASES = {"platform-vault": "vault", "csi-driver": "secrets-store-csi-driver", "vso-operator": "vault-secrets-operator"}
+RELEASES = {
+    "platform-vault": "vault",
+    "csi-driver": "secrets-store-csi-driver",
+    "vso-operator": "vault-secrets-operator",
+}
 
 
 @pytest.fixture(scope="module")
@@ -43,4 +47,6 @@ def test_the_check_catches_a_misspelled_key() -> None:
 def test_the_schema_catches_a_wrong_type() -> None:
     schema = json.loads((CHARTS["vault"] / "values.schema.json").read_text())
     with pytest.raises(jsonschema.ValidationError):
-        jsonschema.Draft7Validator(schema).validate(merged(chart_defaults("vault"), {"server": {"dev": {"enabled": "yes"}}}))
+        jsonschema.Draft7Validator(schema).validate(
+            merged(chart_defaults("vault"), {"server": {"dev": {"enabled": "yes"}}})
+        )

@@ -14,51 +14,53 @@ def dev() -> Run:
 
 
 def test_registers_exactly_these_resources(dev: Run) -> None:
-    assert sorted((r.type, r.name) for r in dev.recorder.resources) == sorted([
-        ("pulumi:providers:kubernetes", "kubernetes"),
-        ("pulumi:providers:vault", "vault"),
-        ("vault-k8s:index:VaultPlatform", "platform"),
-        ("kubernetes:helm.sh/v3:Release", "platform-vault"),
-        ("vault:index/authBackend:AuthBackend", "platform-kubernetes-auth"),
-        ("vault:kubernetes/authBackendConfig:AuthBackendConfig", "platform-kubernetes-config"),
-        ("vault-k8s:index:KvEngine", "kv-secret"),
-        ("vault:kv/secretV2:SecretV2", "kv-secret-db-pass"),
-        ("vault-k8s:index:KvEngine", "kv-for-injection"),
-        ("vault:index/mount:Mount", "kv-for-injection-mount"),
-        ("vault:kv/secretV2:SecretV2", "kv-for-injection-my-pass"),
-        ("vault-k8s:index:KvEngine", "kv-kvv2"),
-        ("vault:index/mount:Mount", "kv-kvv2-mount"),
-        ("vault:kv/secretV2:SecretV2", "kv-kvv2-webapp-config"),
-        ("vault-k8s:index:PkiEngine", "pki-pki"),
-        ("vault:index/mount:Mount", "pki-pki-mount"),
-        ("vault:pkiSecret/secretBackendRootCert:SecretBackendRootCert", "pki-pki-root"),
-        ("vault:pkiSecret/secretBackendRole:SecretBackendRole", "pki-pki-role-my-role"),
-        ("vault-k8s:index:CsiIntegration", "csi"),
-        ("kubernetes:helm.sh/v3:Release", "csi-driver"),
-        ("vault-k8s:index:AppIdentity", "csi-webapp"),
-        ("vault:index/policy:Policy", "csi-webapp-policy"),
-        ("vault:kubernetes/authBackendRole:AuthBackendRole", "csi-webapp-role"),
-        ("kubernetes:core/v1:ServiceAccount", "csi-webapp-sa"),
-        ("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass", "csi-webapp-spc"),
-        ("kubernetes:core/v1:Pod", "csi-webapp-workload"),
-        ("vault-k8s:index:InjectorIntegration", "injector"),
-        ("vault-k8s:index:AppIdentity", "injector-webapp-injection"),
-        ("vault:index/policy:Policy", "injector-webapp-injection-policy"),
-        ("vault:kubernetes/authBackendRole:AuthBackendRole", "injector-webapp-injection-role"),
-        ("kubernetes:core/v1:ServiceAccount", "injector-webapp-injection-sa"),
-        ("kubernetes:apps/v1:Deployment", "injector-webapp-injection-workload"),
-        ("vault-k8s:index:VsoIntegration", "vso"),
-        ("kubernetes:helm.sh/v3:Release", "vso-operator"),
-        ("vault-k8s:index:AppIdentity", "vso-webapp-vso"),
-        ("vault:index/policy:Policy", "vso-webapp-vso-policy"),
-        ("vault:kubernetes/authBackendRole:AuthBackendRole", "vso-webapp-vso-role"),
-        ("kubernetes:core/v1:ServiceAccount", "vso-webapp-vso-sa"),
-        ("kubernetes:secrets.hashicorp.com/v1beta1:VaultConnection", "vso-webapp-vso-connection"),
-        ("kubernetes:secrets.hashicorp.com/v1beta1:VaultAuth", "vso-webapp-vso-auth"),
-        ("kubernetes:secrets.hashicorp.com/v1beta1:VaultStaticSecret", "vso-webapp-vso-static-webapp-config"),
-        ("kubernetes:secrets.hashicorp.com/v1beta1:VaultPKISecret", "vso-webapp-vso-pki-webapp-tls"),
-        ("kubernetes:apps/v1:Deployment", "vso-webapp-vso-workload"),
-    ])
+    assert sorted((r.type, r.name) for r in dev.recorder.resources) == sorted(
+        [
+            ("pulumi:providers:kubernetes", "kubernetes"),
+            ("pulumi:providers:vault", "vault"),
+            ("vault-k8s:index:VaultPlatform", "platform"),
+            ("kubernetes:helm.sh/v3:Release", "platform-vault"),
+            ("vault:index/authBackend:AuthBackend", "platform-kubernetes-auth"),
+            ("vault:kubernetes/authBackendConfig:AuthBackendConfig", "platform-kubernetes-config"),
+            ("vault-k8s:index:KvEngine", "kv-secret"),
+            ("vault:kv/secretV2:SecretV2", "kv-secret-db-pass"),
+            ("vault-k8s:index:KvEngine", "kv-for-injection"),
+            ("vault:index/mount:Mount", "kv-for-injection-mount"),
+            ("vault:kv/secretV2:SecretV2", "kv-for-injection-my-pass"),
+            ("vault-k8s:index:KvEngine", "kv-kvv2"),
+            ("vault:index/mount:Mount", "kv-kvv2-mount"),
+            ("vault:kv/secretV2:SecretV2", "kv-kvv2-webapp-config"),
+            ("vault-k8s:index:PkiEngine", "pki-pki"),
+            ("vault:index/mount:Mount", "pki-pki-mount"),
+            ("vault:pkiSecret/secretBackendRootCert:SecretBackendRootCert", "pki-pki-root"),
+            ("vault:pkiSecret/secretBackendRole:SecretBackendRole", "pki-pki-role-my-role"),
+            ("vault-k8s:index:CsiIntegration", "csi"),
+            ("kubernetes:helm.sh/v3:Release", "csi-driver"),
+            ("vault-k8s:index:AppIdentity", "csi-webapp"),
+            ("vault:index/policy:Policy", "csi-webapp-policy"),
+            ("vault:kubernetes/authBackendRole:AuthBackendRole", "csi-webapp-role"),
+            ("kubernetes:core/v1:ServiceAccount", "csi-webapp-sa"),
+            ("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass", "csi-webapp-spc"),
+            ("kubernetes:core/v1:Pod", "csi-webapp-workload"),
+            ("vault-k8s:index:InjectorIntegration", "injector"),
+            ("vault-k8s:index:AppIdentity", "injector-webapp-injection"),
+            ("vault:index/policy:Policy", "injector-webapp-injection-policy"),
+            ("vault:kubernetes/authBackendRole:AuthBackendRole", "injector-webapp-injection-role"),
+            ("kubernetes:core/v1:ServiceAccount", "injector-webapp-injection-sa"),
+            ("kubernetes:apps/v1:Deployment", "injector-webapp-injection-workload"),
+            ("vault-k8s:index:VsoIntegration", "vso"),
+            ("kubernetes:helm.sh/v3:Release", "vso-operator"),
+            ("vault-k8s:index:AppIdentity", "vso-webapp-vso"),
+            ("vault:index/policy:Policy", "vso-webapp-vso-policy"),
+            ("vault:kubernetes/authBackendRole:AuthBackendRole", "vso-webapp-vso-role"),
+            ("kubernetes:core/v1:ServiceAccount", "vso-webapp-vso-sa"),
+            ("kubernetes:secrets.hashicorp.com/v1beta1:VaultConnection", "vso-webapp-vso-connection"),
+            ("kubernetes:secrets.hashicorp.com/v1beta1:VaultAuth", "vso-webapp-vso-auth"),
+            ("kubernetes:secrets.hashicorp.com/v1beta1:VaultStaticSecret", "vso-webapp-vso-static-webapp-config"),
+            ("kubernetes:secrets.hashicorp.com/v1beta1:VaultPKISecret", "vso-webapp-vso-pki-webapp-tls"),
+            ("kubernetes:apps/v1:Deployment", "vso-webapp-vso-workload"),
+        ]
+    )
 
 
 def test_dev_mode_secret_mount_is_not_created_again(dev: Run) -> None:
@@ -89,7 +91,8 @@ def test_csi_driver_release_syncs_secrets(dev: Run) -> None:
 
 def test_kubernetes_auth_uses_in_cluster_host(dev: Run) -> None:
     assert dev.recorder.by_name("platform-kubernetes-auth").inputs == {
-        "type": "kubernetes", "path": "kubernetes",
+        "type": "kubernetes",
+        "path": "kubernetes",
     }
     config = dev.recorder.by_name("platform-kubernetes-config").inputs
     assert config["kubernetesHost"] == "https://kubernetes.default.svc:443"
@@ -109,24 +112,47 @@ def test_pki_mount_root_and_role_match_the_tutorial(dev: Run) -> None:
     root = dev.recorder.by_name("pki-pki-root").inputs
     assert (root["backend"], root["type"], root["commonName"], root["ttl"]) == ("pki", "internal", "test", "86400h")
     role = dev.recorder.by_name("pki-pki-role-my-role").inputs
-    assert {k: role[k] for k in ("backend", "name", "keyBits", "ttl", "maxTtl", "allowIpSans",
-                                 "allowedDomains", "allowSubdomains")} == {
-        "backend": "pki", "name": "my-role", "keyBits": 4096, "ttl": "60", "maxTtl": "60",
-        "allowIpSans": True, "allowedDomains": ["example.com", "my.domain"], "allowSubdomains": True,
+    assert {
+        k: role[k]
+        for k in ("backend", "name", "keyBits", "ttl", "maxTtl", "allowIpSans", "allowedDomains", "allowSubdomains")
+    } == {
+        "backend": "pki",
+        "name": "my-role",
+        "keyBits": 4096,
+        "ttl": "60",
+        "maxTtl": "60",
+        "allowIpSans": True,
+        "allowedDomains": ["example.com", "my.domain"],
+        "allowSubdomains": True,
     }
 
 
 @pytest.mark.parametrize(
     ("prefix", "policy", "role", "account", "hcl"),
     [
-        ("csi-webapp", "internal-app", "database", "webapp-sa",
-         'path "secret/data/db-pass" {\n  capabilities = ["read"]\n}\n'),
-        ("injector-webapp-injection", "injection-app", "injection", "webapp-vault",
-         'path "for-injection/data/my-pass" {\n  capabilities = ["read"]\n}\n\n'
-         'path "pki/issue/my-role" {\n  capabilities = ["create", "update"]\n}\n'),
-        ("vso-webapp-vso", "vso-app", "vso", "webapp-vso",
-         'path "kvv2/data/webapp/config" {\n  capabilities = ["read"]\n}\n\n'
-         'path "pki/issue/my-role" {\n  capabilities = ["create", "update"]\n}\n'),
+        (
+            "csi-webapp",
+            "internal-app",
+            "database",
+            "webapp-sa",
+            'path "secret/data/db-pass" {\n  capabilities = ["read"]\n}\n',
+        ),
+        (
+            "injector-webapp-injection",
+            "injection-app",
+            "injection",
+            "webapp-vault",
+            'path "for-injection/data/my-pass" {\n  capabilities = ["read"]\n}\n\n'
+            'path "pki/issue/my-role" {\n  capabilities = ["create", "update"]\n}\n',
+        ),
+        (
+            "vso-webapp-vso",
+            "vso-app",
+            "vso",
+            "webapp-vso",
+            'path "kvv2/data/webapp/config" {\n  capabilities = ["read"]\n}\n\n'
+            'path "pki/issue/my-role" {\n  capabilities = ["create", "update"]\n}\n',
+        ),
     ],
 )
 def test_identity_of_each_app(dev: Run, prefix: str, policy: str, role: str, account: str, hcl: str) -> None:
@@ -162,15 +188,23 @@ def test_webapp_pod_mounts_the_csi_volume(dev: Run) -> None:
     assert pod["metadata"] == {"name": "webapp", "namespace": "default", "labels": {"app": "webapp"}}
     assert pod["spec"] == {
         "serviceAccountName": "webapp-sa",
-        "containers": [{
-            "name": "webapp", "image": "jweissig/app:0.0.1",
-            "volumeMounts": [{"name": "secrets-store-inline", "mountPath": "/mnt/secrets-store", "readOnly": True}],
-        }],
-        "volumes": [{
-            "name": "secrets-store-inline",
-            "csi": {"driver": "secrets-store.csi.k8s.io", "readOnly": True,
-                    "volumeAttributes": {"secretProviderClass": "vault-database"}},
-        }],
+        "containers": [
+            {
+                "name": "webapp",
+                "image": "jweissig/app:0.0.1",
+                "volumeMounts": [{"name": "secrets-store-inline", "mountPath": "/mnt/secrets-store", "readOnly": True}],
+            }
+        ],
+        "volumes": [
+            {
+                "name": "secrets-store-inline",
+                "csi": {
+                    "driver": "secrets-store.csi.k8s.io",
+                    "readOnly": True,
+                    "volumeAttributes": {"secretProviderClass": "vault-database"},
+                },
+            }
+        ],
     }
 
 
@@ -190,11 +224,12 @@ def test_injection_deployment_annotations(dev: Run) -> None:
         "vault.hashicorp.com/agent-inject": "true",
         "vault.hashicorp.com/agent-inject-status": "update",
         "vault.hashicorp.com/agent-inject-secret-my-config.txt": "for-injection/data/my-pass",
-        "vault.hashicorp.com/agent-inject-template-my-config.txt":
-            '{{- with secret "for-injection/data/my-pass" -}}\npassword={{ .Data.data.password }}\n{{- end }}\n',
+        "vault.hashicorp.com/agent-inject-template-my-config.txt": (
+            '{{- with secret "for-injection/data/my-pass" -}}\npassword={{ .Data.data.password }}\n{{- end }}\n'
+        ),
         "vault.hashicorp.com/agent-inject-secret-cert.pem": "pki/issue/my-role",
-        "vault.hashicorp.com/agent-inject-template-cert.pem":
-            issue + "{{ .Data.certificate }}\n{{ .Data.issuing_ca }}\n{{- end }}\n",
+        "vault.hashicorp.com/agent-inject-template-cert.pem": issue
+        + "{{ .Data.certificate }}\n{{ .Data.issuing_ca }}\n{{- end }}\n",
         "vault.hashicorp.com/agent-inject-secret-key.pem": "pki/issue/my-role",
         "vault.hashicorp.com/agent-inject-template-key.pem": issue + "{{ .Data.private_key }}\n{{- end }}\n",
         "vault.hashicorp.com/role": "injection",
@@ -207,20 +242,31 @@ def test_vso_custom_resources(dev: Run) -> None:
     assert rec.by_name("vso-operator").inputs["chart"] == "vault-secrets-operator"
     assert rec.by_name("vso-operator").inputs["version"] == "1.4.1"
     assert rec.by_name("vso-webapp-vso-connection").inputs["spec"] == {
-        "address": "http://vault.default:8200", "skipTLSVerify": False,
+        "address": "http://vault.default:8200",
+        "skipTLSVerify": False,
     }
     assert rec.by_name("vso-webapp-vso-auth").inputs["spec"] == {
-        "vaultConnectionRef": "webapp-vso", "method": "kubernetes", "mount": "kubernetes",
+        "vaultConnectionRef": "webapp-vso",
+        "method": "kubernetes",
+        "mount": "kubernetes",
         "kubernetes": {"role": "vso", "serviceAccount": "webapp-vso"},
     }
     assert rec.by_name("vso-webapp-vso-static-webapp-config").inputs["spec"] == {
-        "vaultAuthRef": "webapp-vso", "type": "kv-v2", "mount": "kvv2", "path": "webapp/config",
-        "refreshAfter": "30s", "destination": {"name": "webapp-config", "create": True},
+        "vaultAuthRef": "webapp-vso",
+        "type": "kv-v2",
+        "mount": "kvv2",
+        "path": "webapp/config",
+        "refreshAfter": "30s",
+        "destination": {"name": "webapp-config", "create": True},
         "rolloutRestartTargets": [{"kind": "Deployment", "name": "webapp-vso"}],
     }
     assert rec.by_name("vso-webapp-vso-pki-webapp-tls").inputs["spec"] == {
-        "vaultAuthRef": "webapp-vso", "mount": "pki", "role": "my-role", "commonName": "vso.example.com",
-        "ttl": "60s", "expiryOffset": "12s",
+        "vaultAuthRef": "webapp-vso",
+        "mount": "pki",
+        "role": "my-role",
+        "commonName": "vso.example.com",
+        "ttl": "60s",
+        "expiryOffset": "12s",
         "destination": {"name": "webapp-tls", "create": True, "type": "kubernetes.io/tls"},
     }
     pod = rec.by_name("vso-webapp-vso-workload").inputs["spec"]["template"]["spec"]
@@ -243,8 +289,6 @@ def test_outputs_show_the_tutorial_commands(dev: Run) -> None:
 
 def test_seeded_values_are_pulumi_secrets(dev: Run) -> None:
     seeded = dev.recorder.of_type("vault:kv/secretV2:SecretV2")
-    assert [(r.name, r.secret_inputs) for r in seeded] == [
-        (r.name, {"dataJson"}) for r in seeded
-    ] and len(seeded) == 3
+    assert [(r.name, r.secret_inputs) for r in seeded] == [(r.name, {"dataJson"}) for r in seeded] and len(seeded) == 3
     others = [r for r in dev.recorder.resources if r.secret_inputs and r not in seeded]
     assert others == []

@@ -43,15 +43,22 @@ def test_vault_chart_points_at_external_vault(prod: Run) -> None:
 
 def test_reviewer_account_binding_and_token(prod: Run) -> None:
     rec = prod.recorder
-    assert rec.by_name("platform-reviewer").inputs["metadata"] == {"name": "vault-token-reviewer", "namespace": "default"}
+    assert rec.by_name("platform-reviewer").inputs["metadata"] == {
+        "name": "vault-token-reviewer",
+        "namespace": "default",
+    }
     binding = rec.by_name("platform-reviewer-auth-delegator").inputs
-    assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
-                                  "name": "system:auth-delegator"}
+    assert binding["roleRef"] == {
+        "apiGroup": "rbac.authorization.k8s.io",
+        "kind": "ClusterRole",
+        "name": "system:auth-delegator",
+    }
     assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "vault-token-reviewer", "namespace": "default"}]
     token = rec.by_name("platform-reviewer-token").inputs
     assert token["type"] == "kubernetes.io/service-account-token"
     assert token["metadata"] == {
-        "name": "vault-token-reviewer-token", "namespace": "default",
+        "name": "vault-token-reviewer-token",
+        "namespace": "default",
         "annotations": {"kubernetes.io/service-account.name": "vault-token-reviewer"},
     }
     assert rec.by_name("platform-reviewer-token-live").read
@@ -87,7 +94,10 @@ def test_nothing_is_seeded(prod: Run) -> None:
 def test_ca_published_to_every_consumer_namespace(prod: Run) -> None:
     secrets = [r for r in prod.recorder.of_type("kubernetes:core/v1:Secret") if r.name.startswith("platform-vault-ca-")]
     assert sorted(r.name for r in secrets) == [
-        "platform-vault-ca-billing", "platform-vault-ca-default", "platform-vault-ca-ledger", "platform-vault-ca-orders",
+        "platform-vault-ca-billing",
+        "platform-vault-ca-default",
+        "platform-vault-ca-ledger",
+        "platform-vault-ca-orders",
     ]
     assert all(r.inputs["stringData"] == {"ca.crt": VAULT_CA} for r in secrets)
 
@@ -98,7 +108,9 @@ def test_consumers_verify_vault_with_the_ca(prod: Run) -> None:
     assert spc["vaultAddress"] == "https://vault.prod.example.com:8200"
     assert spc["vaultCACertPath"] == "/vault/tls/ca.crt"
     assert rec.by_name("vso-ledger-connection").inputs["spec"] == {
-        "address": "https://vault.prod.example.com:8200", "skipTLSVerify": False, "caCertSecretRef": "vault-ca",
+        "address": "https://vault.prod.example.com:8200",
+        "skipTLSVerify": False,
+        "caCertSecretRef": "vault-ca",
     }
     annotations = rec.by_name("injector-billing-workload").inputs["spec"]["template"]["metadata"]["annotations"]
     assert annotations["vault.hashicorp.com/tls-secret"] == "vault-ca"
@@ -107,8 +119,13 @@ def test_consumers_verify_vault_with_the_ca(prod: Run) -> None:
 
 
 def test_roles_bound_to_their_namespaces(prod: Run) -> None:
-    roles = {r.inputs["roleName"]: r.inputs for r in prod.recorder.of_type("vault:kubernetes/authBackendRole:AuthBackendRole")}
-    assert {k: (v["boundServiceAccountNames"], v["boundServiceAccountNamespaces"], v["tokenTtl"]) for k, v in roles.items()} == {
+    roles = {
+        r.inputs["roleName"]: r.inputs
+        for r in prod.recorder.of_type("vault:kubernetes/authBackendRole:AuthBackendRole")
+    }
+    assert {
+        k: (v["boundServiceAccountNames"], v["boundServiceAccountNamespaces"], v["tokenTtl"]) for k, v in roles.items()
+    } == {
         "orders": (["orders"], ["orders"], 3600),
         "billing": (["billing"], ["billing"], 3600),
         "ledger": (["ledger"], ["ledger"], 3600),

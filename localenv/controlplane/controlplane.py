@@ -1,0 +1,530 @@
+"""The control plane as a whole: start, inspect, stop, and OpenBao faults for tests."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from . import openbao, paths, ports, state
+from .args import (
+    SERVICE_IP,
+    Ports,
+    apiserver_args,
+    apiserver_url,
+    controller_manager_args,
+    etcd_args,
+    etcd_url,
+    openbao_addr,
+    openbao_args,
+)
+from .certs import Pki, generate_pki
+from .crds import install_crds
+from .errors import ControlPlaneError
+from .kubeapi import KubeApi
+from .kubeconfig import write_kubeconfig
+from .processes import ProcessId, is_running, spawn, terminate, wait_gone
+from .waiting import wait_until
+
+ETCD = "etcd"
+APISERVER = "kube-apiserver"
+CONTROLLER_MANAGER = "kube-controller-manager"
+OPENBAO = "openbao"
+COMPONENTS = (ETCD, APISERVER, CONTROLLER_MANAGER, OPENBAO)
+STOP_ORDER = (CONTROLLER_MANAGER, APISERVER, ETCD, OPENBAO)
+ENV_PREFIX = {
+    ETCD: "ETCD",
+    APISERVER: "KUBE_APISERVER",
+    CONTROLLER_MANAGER: "KUBE_CONTROLLER_MANAGER",
+    OPENBAO: "OPENBAO",
+}
+
+Say = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+@dataclass
+class Component:
+    name: str
+    port: int
+    argv: list[str]
+    log: Path
+    pid: int | None = None
+    start_ticks: int | None = None
+
+    @property
+    def process(self) -> ProcessId | None:
+        if self.pid is None or self.start_ticks is None:
+            return None
+        return ProcessId(self.pid, self.start_ticks)
+
+    def running(self) -> bool:
+        proc = self.process
+        return proc is not None and is_running(proc)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "port": self.port,
+            "argv": self.argv,
+            "log": str(self.log),
+            "pid": self.pid,
+            "start_ticks": self.start_ticks,
+        }
+
+    @classmethod
+    def from_json(cls, name: str, data: dict[str, Any]) -> Component:
+        return cls(
+            name=name,
+            port=int(data["port"]),
+            argv=[str(a) for a in data["argv"]],
+            log=Path(data["log"]),
+            pid=data.get("pid"),
+            start_ticks=data.get("start_ticks"),
+        )
+
+
+@dataclass(frozen=True)
+class ComponentStatus:
+    name: str
+    pid: int | None
+    port: int
+    running: bool
+    health: str
+    ok: bool
+
+    def line(self) -> str:
+        pid = str(self.pid) if self.pid is not None else "-"
+        return f"{self.name:<24} pid {pid:<8} port {self.port:<6} {self.health}"
+
+
+@dataclass
+class ControlPlane:
+    """Endpoints and pids of one local control plane, backed by env.json and processes.json."""
+
+    state_dir: Path
+    ports: Ports
+    vault_token: str
+    components: dict[str, Component]
+    unseal_key: str | None = None
+    reused: bool = field(default=False, compare=False)
+
+    # -- paths and endpoints -------------------------------------------------
+
+    @property
+    def pki(self) -> Pki:
+        return Pki(self.state_dir / "pki")
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.state_dir / "logs"
+
+    @property
+    def kubeconfig(self) -> Path:
+        return self.state_dir / "kubeconfig"
+
+    @property
+    def controller_manager_kubeconfig(self) -> Path:
+        return self.state_dir / "controller-manager.kubeconfig"
+
+    @property
+    def ca_file(self) -> Path:
+        return self.pki.ca_cert
+
+    @property
+    def apiserver_url(self) -> str:
+        return apiserver_url(self.ports.apiserver)
+
+    @property
+    def vault_addr(self) -> str:
+        return openbao_addr(self.ports.openbao)
+
+    @property
+    def etcd_url(self) -> str:
+        return etcd_url(self.ports.etcd_client)
+
+    @property
+    def env(self) -> dict[str, str]:
+        """What env.json holds: the variables tests and the demo export."""
+        env = {
+            "KUBECONFIG": str(self.kubeconfig),
+            "KUBE_APISERVER_URL": self.apiserver_url,
+            "KUBE_CA_FILE": str(self.ca_file),
+            "KUBE_CLIENT_CERT_FILE": str(self.pki.cert("admin")),
+            "KUBE_CLIENT_KEY_FILE": str(self.pki.key("admin")),
+            "VAULT_ADDR": self.vault_addr,
+            "VAULT_TOKEN": self.vault_token,
+            "BAO_ADDR": self.vault_addr,
+            "BAO_TOKEN": self.vault_token,
+            "ETCD_ENDPOINT": self.etcd_url,
+            "LOCALCP_STATE_DIR": str(self.state_dir),
+        }
+        if self.unseal_key:
+            env["VAULT_UNSEAL_KEY"] = self.unseal_key
+        for name in COMPONENTS:
+            comp = self.components[name]
+            env[f"{ENV_PREFIX[name]}_PORT"] = str(comp.port)
+            if comp.pid is not None:
+                env[f"{ENV_PREFIX[name]}_PID"] = str(comp.pid)
+        return env
+
+    def kube(self, timeout: float = 10.0) -> KubeApi:
+        """A client for the API server authenticated as the admin (system:masters)."""
+        return KubeApi(
+            self.apiserver_url,
+            self.ca_file,
+            self.pki.cert("admin"),
+            self.pki.key("admin"),
+            timeout,
+        )
+
+    # -- persistence ---------------------------------------------------------
+
+    def save(self) -> None:
+        state.write_processes(
+            self.state_dir,
+            {
+                "ports": {
+                    "etcd_client": self.ports.etcd_client,
+                    "etcd_peer": self.ports.etcd_peer,
+                    "apiserver": self.ports.apiserver,
+                    "controller_manager": self.ports.controller_manager,
+                    "openbao": self.ports.openbao,
+                },
+                "components": {n: c.to_json() for n, c in self.components.items()},
+            },
+        )
+        state.write_env(self.state_dir, self.env)
+
+    @classmethod
+    def load(cls, state_dir: Path | str | None = None) -> ControlPlane:
+        directory = _resolve_state_dir(state_dir)
+        env = state.read_env(directory)
+        procs = state.read_processes(directory)
+        try:
+            ports_data = procs["ports"]
+            components = {name: Component.from_json(name, procs["components"][name]) for name in COMPONENTS}
+            return cls(
+                state_dir=directory,
+                ports=Ports(**{k: int(v) for k, v in ports_data.items()}),
+                vault_token=env["VAULT_TOKEN"],
+                components=components,
+                unseal_key=env.get("VAULT_UNSEAL_KEY"),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ControlPlaneError(f"incomplete control plane state in {directory}: {exc!r}") from exc
+
+    # -- lifecycle -----------------------------------------------------------
+
+    @classmethod
+    def start(
+        cls,
+        state_dir: Path | str | None = None,
+        *,
+        timeout: float = 60.0,
+        crds_dir: Path | None = None,
+        say: Say = _quiet,
+    ) -> ControlPlane:
+        """Start everything, or return the running control plane if it is healthy."""
+        directory = _resolve_state_dir(state_dir)
+        if (directory / state.PROCESSES_JSON).exists():
+            try:
+                existing: ControlPlane | None = cls.load(directory)
+            except ControlPlaneError:
+                existing = None
+                _stop_listed(directory)
+            if existing is not None and existing._reusable(timeout, say):
+                existing.reused = True
+                say(f"control plane already running in {directory}")
+                return existing
+            if existing is not None:
+                say(f"cleaning up a control plane that is not healthy in {directory}")
+                existing.stop()
+        cp = cls._create(directory)
+        try:
+            cp._boot(timeout, crds_dir or paths.crds_dir(), say)
+        except BaseException:
+            # Keep the state dir and logs for a look; the next start replaces them.
+            cp._stop_processes()
+            raise
+        return cp
+
+    def _reusable(self, timeout: float, say: Say) -> bool:
+        """Healthy as is, or after bringing back an OpenBao that a test stopped or sealed."""
+        statuses = {s.name: s for s in self.status()}
+        if not all(s.ok for n, s in statuses.items() if n != OPENBAO):
+            return False
+        bao = statuses[OPENBAO]
+        if bao.ok:
+            return True
+        try:
+            if not bao.running:
+                say("OpenBao is down; starting it again")
+                self.start_openbao(timeout)
+            elif bao.health == "sealed":
+                say("OpenBao is sealed; unsealing it")
+                self.unseal_openbao()
+        except ControlPlaneError as exc:
+            say(f"could not bring OpenBao back: {exc}")
+            return False
+        return self.openbao_health() == "active"
+
+    @classmethod
+    def _create(cls, directory: Path) -> ControlPlane:
+        binaries = {
+            ETCD: paths.require_binary("etcd"),
+            APISERVER: paths.require_binary("kube-apiserver"),
+            CONTROLLER_MANAGER: paths.require_binary("kube-controller-manager"),
+            OPENBAO: paths.require_binary("bao", extra=paths.interpreter_bin_dirs()),
+        }
+        state.prepare(directory)
+        picked = ports.pick_ports(4)
+        bao_port = ports.pick_ports(1, consecutive=2, exclude=picked)[0]
+        port_set = Ports(picked[0], picked[1], picked[2], picked[3], bao_port)
+        pki = generate_pki(directory / "pki", SERVICE_IP)
+        token = "root-" + secrets.token_hex(12)
+        logs = directory / "logs"
+        logs.mkdir()
+        argvs = {
+            ETCD: etcd_args(
+                binaries[ETCD], directory / "etcd", port_set.etcd_client, port_set.etcd_peer
+            ),
+            APISERVER: apiserver_args(
+                binaries[APISERVER], pki, directory / "apiserver", port_set.apiserver,
+                port_set.etcd_client,
+            ),
+            CONTROLLER_MANAGER: controller_manager_args(
+                binaries[CONTROLLER_MANAGER], pki, directory / "controller-manager.kubeconfig",
+                directory / "controller-manager", port_set.controller_manager,
+            ),
+            OPENBAO: openbao_args(binaries[OPENBAO], port_set.openbao, token),
+        }  # fmt: skip
+        port_of = {
+            ETCD: port_set.etcd_client,
+            APISERVER: port_set.apiserver,
+            CONTROLLER_MANAGER: port_set.controller_manager,
+            OPENBAO: port_set.openbao,
+        }
+        cp = cls(
+            state_dir=directory,
+            ports=port_set,
+            vault_token=token,
+            components={n: Component(n, port_of[n], argvs[n], logs / f"{n}.log") for n in COMPONENTS},
+        )
+        write_kubeconfig(
+            cp.kubeconfig, cp.apiserver_url, pki.ca_cert, pki.cert("admin"), pki.key("admin"),
+            "admin",
+        )  # fmt: skip
+        write_kubeconfig(
+            cp.controller_manager_kubeconfig, cp.apiserver_url, pki.ca_cert,
+            pki.cert("controller-manager"), pki.key("controller-manager"),
+            "system:kube-controller-manager",
+        )  # fmt: skip
+        cp.save()
+        return cp
+
+    def _spawn(self, name: str) -> ProcessId:
+        comp = self.components[name]
+        proc = spawn(comp.argv, comp.log, env=_child_env(), cwd=self.state_dir)
+        comp.pid, comp.start_ticks = proc.pid, proc.start_ticks
+        self.save()
+        return proc
+
+    def _boot(self, timeout: float, crds_dir: Path, say: Say) -> None:
+        began = time.monotonic()
+        etcd = self._spawn(ETCD)
+        bao_log_start = _size(self.components[OPENBAO].log)
+        bao = self._spawn(OPENBAO)
+        say(f"etcd pid {etcd.pid} on {self.etcd_url}; openbao pid {bao.pid} on {self.vault_addr}")
+        self._wait(ETCD, self._etcd_healthy, "etcd /health", timeout)
+
+        apiserver = self._spawn(APISERVER)
+        say(f"kube-apiserver pid {apiserver.pid} on {self.apiserver_url}")
+        api = self.kube(timeout=5.0)
+        try:
+            self._wait(APISERVER, api.ready, "kube-apiserver /readyz", timeout)
+            kcm = self._spawn(CONTROLLER_MANAGER)
+            say(f"kube-controller-manager pid {kcm.pid} on port {self.ports.controller_manager}")
+            names = install_crds(api, crds_dir, timeout)
+            say(f"{len(names)} CRDs installed and Established")
+            self._wait(
+                CONTROLLER_MANAGER, self._controller_manager_healthy,
+                "kube-controller-manager /healthz", timeout,
+            )  # fmt: skip
+            self._wait(
+                CONTROLLER_MANAGER,
+                lambda: api.get("/api/v1/namespaces/default/serviceaccounts/default") is not None,
+                "ServiceAccount default/default (created by kube-controller-manager)",
+                timeout,
+            )
+        finally:
+            api.close()
+        self._wait_openbao(bao_log_start, timeout)
+        self.save()
+        say(f"control plane ready in {time.monotonic() - began:.1f}s; env in {self.state_dir / state.ENV_SH}")
+
+    def _wait_openbao(self, log_start: int, timeout: float) -> None:
+        """Wait for an active OpenBao and for the unseal key this instance prints (after it is already serving)."""
+        comp = self.components[OPENBAO]
+        self._wait(OPENBAO, lambda: self.openbao_health() == "active", "OpenBao /v1/sys/health", timeout)
+
+        def key_printed() -> bool:
+            with comp.log.open("rb") as f:
+                f.seek(log_start)
+                self.unseal_key = openbao.parse_unseal_key(f.read().decode("utf-8", "replace"))
+            return self.unseal_key is not None
+
+        self._wait(OPENBAO, key_printed, "OpenBao unseal key in its log", timeout)
+        self.save()
+
+    def _wait(self, name: str, check: Callable[[], bool], what: str, timeout: float) -> None:
+        comp = self.components[name]
+        wait_until(check, what, timeout, log=comp.log, process=comp.process)
+
+    # -- health --------------------------------------------------------------
+
+    def _etcd_healthy(self) -> bool:
+        response = requests.get(f"{self.etcd_url}/health", timeout=2.0, proxies=_NO_PROXY)
+        return response.status_code == 200 and response.json().get("health") == "true"
+
+    def _apiserver_ready(self) -> bool:
+        api = self.kube(timeout=3.0)
+        try:
+            return api.ready()
+        finally:
+            api.close()
+
+    def _controller_manager_healthy(self) -> bool:
+        response = requests.get(
+            f"https://127.0.0.1:{self.ports.controller_manager}/healthz",
+            verify=str(self.ca_file),
+            timeout=2.0,
+            proxies=_NO_PROXY,
+        )
+        return response.status_code == 200
+
+    def openbao_health(self) -> str:
+        """OpenBao's state from /v1/sys/health: "active", "sealed", "down", ..."""
+        return openbao.health(self.vault_addr)
+
+    def status(self) -> list[ComponentStatus]:
+        checks: dict[str, Callable[[], bool]] = {
+            ETCD: self._etcd_healthy,
+            APISERVER: self._apiserver_ready,
+            CONTROLLER_MANAGER: self._controller_manager_healthy,
+        }
+        result = []
+        for name in COMPONENTS:
+            comp = self.components[name]
+            running = comp.running()
+            if not running:
+                health, ok = "down", False
+            elif name == OPENBAO:
+                health = self.openbao_health()
+                ok = health == "active"
+            else:
+                try:
+                    ok = checks[name]()
+                except (requests.RequestException, ValueError) as exc:
+                    ok = False
+                    health = f"unhealthy ({type(exc).__name__})"
+                else:
+                    health = "healthy" if ok else "unhealthy"
+            result.append(ComponentStatus(name, comp.pid, comp.port, running, health, ok))
+        return result
+
+    def healthy(self) -> bool:
+        return all(s.ok for s in self.status())
+
+    # -- stopping ------------------------------------------------------------
+
+    def _stop_component(self, name: str, timeout: float) -> None:
+        comp = self.components[name]
+        proc = comp.process
+        if proc is not None:
+            terminate(proc, timeout)
+            if not wait_gone(proc, 1.0):
+                raise ControlPlaneError(f"{name} (pid {proc.pid}) did not exit after SIGKILL")
+        comp.pid = comp.start_ticks = None
+
+    def _stop_processes(self, timeout: float = 15.0) -> None:
+        for name in STOP_ORDER:
+            self._stop_component(name, timeout)
+        if self.state_dir.exists():
+            self.save()
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """Stop exactly the processes this control plane started, then delete its state dir."""
+        self._stop_processes(timeout)
+        state.remove(self.state_dir)
+
+    # -- OpenBao faults ------------------------------------------------------
+
+    def stop_openbao(self, timeout: float = 15.0) -> None:
+        self._stop_component(OPENBAO, timeout)
+        self.save()
+
+    def start_openbao(self, timeout: float = 60.0) -> None:
+        """Start a fresh dev server on the same address with the same root token (in-memory data is gone)."""
+        comp = self.components[OPENBAO]
+        if comp.running():
+            return
+        for port in (self.ports.openbao, self.ports.openbao + 1):
+            wait_until(partial(ports.port_is_free, port), f"port {port} to be free", timeout)
+        log_start = _size(comp.log)
+        self._spawn(OPENBAO)
+        self._wait_openbao(log_start, timeout)
+
+    def _bao(self) -> Path:
+        return Path(self.components[OPENBAO].argv[0])
+
+    def seal_openbao(self) -> None:
+        openbao.seal(self._bao(), self.vault_addr, self.vault_token)
+
+    def unseal_openbao(self) -> None:
+        if not self.unseal_key:
+            raise ControlPlaneError("no unseal key recorded for OpenBao")
+        openbao.unseal(self._bao(), self.vault_addr, self.vault_token, self.unseal_key)
+
+
+_NO_PROXY = {"http": "", "https": ""}
+
+
+def _resolve_state_dir(state_dir: Path | str | None) -> Path:
+    return Path(state_dir).resolve() if state_dir else paths.default_state_dir().resolve()
+
+
+def _stop_listed(directory: Path, timeout: float = 15.0) -> None:
+    """Stop what a partly written processes.json still names, so no server is orphaned."""
+    try:
+        listed = state.read_processes(directory).get("components", {})
+    except ControlPlaneError:
+        return
+    for data in listed.values():
+        pid, ticks = data.get("pid"), data.get("start_ticks")
+        if isinstance(pid, int) and isinstance(ticks, int):
+            terminate(ProcessId(pid, ticks), timeout)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def _child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    # The servers get everything on their command lines; these would only confuse them.
+    for key in ("KUBECONFIG", "VAULT_TOKEN", "BAO_TOKEN", "VAULT_ADDR", "BAO_ADDR"):
+        env.pop(key, None)
+    return env

@@ -1,0 +1,66 @@
+"""OpenBao dev server health, seal and unseal."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import requests
+
+from .errors import ControlPlaneError
+
+# /v1/sys/health answers with these codes by default.
+HEALTH_STATES = {200: "active", 429: "standby", 472: "dr-secondary", 473: "performance-standby",
+                 501: "uninitialized", 503: "sealed"}  # fmt: skip
+
+_UNSEAL_KEY = re.compile(r"^Unseal Key:\s*(\S+)\s*$", re.MULTILINE)
+
+
+def health(addr: str, timeout: float = 2.0) -> str:
+    """One of HEALTH_STATES' values, or "down" when nothing answers."""
+    try:
+        response = requests.get(f"{addr}/v1/sys/health", timeout=timeout, proxies={"http": "", "https": ""})
+    except requests.RequestException:
+        return "down"
+    return HEALTH_STATES.get(response.status_code, f"http-{response.status_code}")
+
+
+def parse_unseal_key(log_text: str) -> str | None:
+    """The dev server prints its single unseal key on start; the last one printed is current."""
+    found = _UNSEAL_KEY.findall(log_text)
+    return found[-1] if found else None
+
+
+def cli_env(addr: str, token: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({"BAO_ADDR": addr, "VAULT_ADDR": addr, "BAO_TOKEN": token, "VAULT_TOKEN": token})
+    return env
+
+
+def run_cli(bao: Path, args: list[str], addr: str, token: str, timeout: float = 30.0) -> str:
+    try:
+        result = subprocess.run(
+            [str(bao), *args],
+            env=cli_env(addr, token),
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise ControlPlaneError(f"bao {' '.join(args[:2])} did not finish in {timeout:.0f}s") from exc
+    if result.returncode != 0:
+        raise ControlPlaneError(
+            f"bao {' '.join(args[:2])} failed ({result.returncode}): {(result.stderr or result.stdout).strip()}"
+        )
+    return result.stdout
+
+
+def seal(bao: Path, addr: str, token: str) -> None:
+    run_cli(bao, ["operator", "seal"], addr, token)
+
+
+def unseal(bao: Path, addr: str, token: str, key: str) -> None:
+    run_cli(bao, ["operator", "unseal", key], addr, token)

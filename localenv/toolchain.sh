@@ -1,0 +1,287 @@
+#!/usr/bin/env bash
+# Builds the binaries the local integration tests need from Go modules, into a
+# versioned cache outside the repo, and links them into one bin dir.
+#
+#   toolchain.sh install [engine|cluster|controllers ...]   (no group = all)
+#   toolchain.sh bindir                                     print the bin dir
+#   toolchain.sh check                                      fail naming missing binaries
+#   toolchain.sh pin NAME...                                regenerate localenv/go/NAME/go.{mod,sum}
+#
+# Cache root: ${VAULT_K8S_CACHE:-$HOME/.cache/vault-k8s}. Go's module and build
+# caches stay at Go's defaults.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=versions.env
+source "$HERE/versions.env"
+
+CACHE=${VAULT_K8S_CACHE:-$HOME/.cache/vault-k8s}
+BIN=$CACHE/bin
+WRAP=$HERE/go
+
+# Wrapper modules carry their own go.mod/go.sum; never pick up a workspace,
+# never switch toolchains behind our back, and build static binaries.
+export GOWORK=off GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-buildvcs=false
+
+ALL_GROUPS=(cluster engine controllers)
+GROUP_cluster=(etcd kube-apiserver kube-controller-manager)
+GROUP_engine=(pulumi pulumi-language-python pulumi-resource-kubernetes pulumi-resource-vault)
+GROUP_controllers=(vault-secrets-operator vault-k8s vault-csi-provider)
+# Names expected in $BIN (the exec script comes with the language host).
+ALL_BINS=(pulumi pulumi-language-python pulumi-language-python-exec
+  pulumi-resource-kubernetes pulumi-resource-vault
+  etcd kube-apiserver kube-controller-manager
+  vault-secrets-operator vault-k8s vault-csi-provider)
+
+log() { printf '[toolchain] %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+k8s_minor() { local v=${KUBERNETES_VERSION#v}; v=${v#*.}; echo "${v%%.*}"; }
+
+# --- per-binary facts --------------------------------------------------------
+# Each binary: cache dir (relative to $CACHE), main package, module@version it
+# comes from, and extra ldflags.
+spec() {
+  local name=$1
+  DIR= PKG= MOD= VER= LDFLAGS= OVERLAY_FN= POST_FN=
+  case $name in
+    etcd)
+      DIR=etcd-$ETCD_VERSION MOD=go.etcd.io/etcd/server/v3 VER=$ETCD_VERSION PKG=$MOD ;;
+    kube-apiserver | kube-controller-manager)
+      DIR=kubernetes-$KUBERNETES_VERSION MOD=k8s.io/kubernetes VER=$KUBERNETES_VERSION
+      PKG=k8s.io/kubernetes/cmd/$name
+      LDFLAGS="-X k8s.io/component-base/version.gitVersion=$KUBERNETES_VERSION"
+      LDFLAGS+=" -X k8s.io/component-base/version.gitMajor=1"
+      LDFLAGS+=" -X k8s.io/component-base/version.gitMinor=$(k8s_minor)"
+      LDFLAGS+=" -X k8s.io/component-base/version.gitTreeState=clean" ;;
+    pulumi)
+      DIR=pulumi-$PULUMI_VERSION MOD=github.com/pulumi/pulumi/pkg/v3 VER=$PULUMI_VERSION
+      PKG=$MOD/cmd/pulumi
+      LDFLAGS="-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" ;;
+    pulumi-language-python)
+      # Local main package (see its main.go) on the released sdk/v3.
+      DIR=pulumi-$PULUMI_VERSION MOD=github.com/pulumi/pulumi/sdk/v3 VER=$PULUMI_VERSION PKG=.
+      POST_FN=post_language_python
+      LDFLAGS="-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" ;;
+    pulumi-resource-kubernetes)
+      DIR=pulumi-resource-kubernetes-$PULUMI_K8S_VERSION MOD=github.com/pulumi/pulumi-kubernetes/provider/v4
+      VER=$PULUMI_K8S_PSEUDO PKG=$MOD/cmd/$name OVERLAY_FN=overlay_kubernetes
+      LDFLAGS="-X $MOD/pkg/version.Version=$PULUMI_K8S_VERSION" ;;
+    pulumi-resource-vault)
+      # Local main package (see its main.go) bridging the upstream provider.
+      DIR=pulumi-resource-vault-$PULUMI_VAULT_VERSION MOD=github.com/hashicorp/terraform-provider-vault
+      VER=$TPV_PSEUDO PKG=. LDFLAGS="-X main.Version=$PULUMI_VAULT_VERSION" ;;
+    *) die "unknown binary $name" ;;
+  esac
+}
+
+# --- pin: regenerate a wrapper module -----------------------------------------
+gomod_of() { go list -m -json "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["GoMod"])'; }
+
+# Repeat an upstream go.mod's replaces that point at other modules (forks);
+# replaces to local paths only make sense inside the upstream repo.
+copy_remote_replaces() { # GOMOD_FILE (run inside the wrapper dir)
+  local r
+  for r in $(go mod edit -json "$1" | python3 -c '
+import json, sys
+m = json.load(sys.stdin)
+for r in m.get("Replace") or []:
+    new = r["New"]
+    if "Version" not in new:
+        continue
+    old = r["Old"]["Path"] + ("@" + r["Old"]["Version"] if r["Old"].get("Version") else "")
+    print(old + "=" + new["Path"] + "@" + new["Version"])
+'); do
+    go mod edit -replace "$r"
+  done
+}
+
+pin_init() {
+  local name=$1 dir=$WRAP/$1
+  mkdir -p "$dir"
+  rm -f "$dir/go.mod" "$dir/go.sum" "$dir/tools.go"
+  # Lowest Go with tool directives; dependencies raise it as needed.
+  (cd "$dir" && go mod init "localenv/$name" >/dev/null 2>&1 && go mod edit -go=1.24)
+}
+
+pin() {
+  local name=$1 dir=$WRAP/$1
+  spec "$name"
+  log "pinning $name to $MOD@$VER"
+  pin_init "$name"
+  case $name in
+    etcd)
+      (cd "$dir" && go get -tool "$PKG@$VER" && go get \
+        "go.etcd.io/etcd/api/v3@$VER" "go.etcd.io/etcd/client/pkg/v3@$VER" \
+        "go.etcd.io/etcd/client/v3@$VER" "go.etcd.io/etcd/pkg/v3@$VER") ;;
+    kube-apiserver | kube-controller-manager)
+      # Every staging module k8s.io/kubernetes replaces with ./staging/... is
+      # published as k8s.io/<m> v0.<minor>.<patch>.
+      local stag=v0.${KUBERNETES_VERSION#v1.} m
+      for m in $(sed -nE 's#^[[:space:]]*(replace[[:space:]]+)?(k8s\.io/[^[:space:]]+)[[:space:]]+=>[[:space:]]+\./staging/.*#\2#p' \
+        "$(cd "$dir" && gomod_of "$MOD@$VER")"); do
+        (cd "$dir" && go mod edit -replace "$m=$m@$stag")
+      done
+      (cd "$dir" && go get -tool "$PKG@$VER") ;;
+    pulumi)
+      (cd "$dir" && copy_remote_replaces "$(gomod_of "$MOD@$VER")" &&
+        go get -tool "$PKG@$VER" && go get "github.com/pulumi/pulumi/sdk/v3@$VER") ;;
+    pulumi-language-python)
+      (cd "$dir" && go get "$MOD@$VER") ;;
+    pulumi-resource-kubernetes)
+      # The provider replaces its own sdk/v4 with ../sdk; the required tag is published.
+      (cd "$dir" && copy_remote_replaces "$(gomod_of "$MOD@$VER")" && go get -tool "$PKG@$VER") ;;
+    pulumi-resource-vault)
+      local tmp
+      tmp=$(mktemp -d)
+      python3 -m pip download --quiet --no-deps --only-binary=:all: -d "$tmp" "pulumi-vault==$PULUMI_VAULT_VERSION"
+      python3 "$HERE/generate/vault_sdk_tokens.py" "$tmp"/pulumi_vault-*.whl "$dir/sdk-tokens.json"
+      rm -rf "$tmp"
+      (cd "$dir" &&
+        go mod edit -replace "github.com/hashicorp/terraform-plugin-sdk/v2=github.com/pulumi/terraform-plugin-sdk/v2@$TF_PLUGIN_SDK_FORK" \
+          -exclude "github.com/moby/moby@v28.3.3+incompatible" &&
+        go get "$MOD@$VER" "github.com/pulumi/pulumi-terraform-bridge/v3@$PULUMI_TF_BRIDGE_VERSION") ;;
+  esac
+  (cd "$dir" && go mod tidy)
+}
+
+# --- generated embed files ---------------------------------------------------
+# Providers embed files that are gitignored upstream, so the module zip lacks
+# them. Generate them into the cache and add them with -overlay, leaving the
+# read-only module cache untouched. Prints the overlay file path.
+module_dir() { # run in wrapper dir
+  go mod download -json "$1" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["Dir"]) if "Dir" in d else sys.exit(d.get("Error","no Dir"))'
+}
+
+overlay_kubernetes() {
+  local name=$1 w=$WRAP/$1 src gen
+  src=$(cd "$w" && module_dir "$MOD")/cmd/$name
+  gen=$CACHE/$DIR/gen
+  mkdir -p "$gen"
+  python3 "$HERE/generate/embed_json.py" schema "$src/schema.json" "$gen/schema-embed.json" "$PULUMI_K8S_VERSION"
+  python3 "$HERE/generate/embed_json.py" compact "$src/terraform-mapping.json" "$gen/terraform-mapping-embed.json"
+  python3 "$HERE/generate/embed_json.py" overlay "$gen/overlay.json" \
+    "$src/schema-embed.json=$gen/schema-embed.json" \
+    "$src/terraform-mapping-embed.json=$gen/terraform-mapping-embed.json"
+  echo "$gen/overlay.json"
+}
+
+# The CLI runs the language host found next to its own real path, and the host
+# runs this script from next to its own real path: keep all three together.
+post_language_python() { # NAME OUTDIR
+  local out=$2 dst=$2/pulumi-language-python-exec src
+  if [[ ! -x $dst ]]; then
+    src=$(cd "$WRAP/$1" && module_dir "$MOD")/python/cmd/pulumi-language-python-exec
+    install -m 0755 "$src" "$dst.tmp" && mv -f "$dst.tmp" "$dst"
+  fi
+  link pulumi-language-python-exec "$dst"
+}
+
+# --- install -----------------------------------------------------------------
+link() { # link NAME TARGET_ABS
+  mkdir -p "$BIN"
+  ln -sfn "../${2#"$CACHE"/}" "$BIN/$1"
+}
+
+stamp_of() { # wrapper files + build inputs
+  local w=$WRAP/$1
+  { cat "$w/go.mod" "$w/go.sum" "$w"/*.go "$w"/*.json 2>/dev/null; echo "$PKG|$LDFLAGS|$(go_version_cached)"; } | sha256sum | cut -d' ' -f1
+}
+
+# `go version` costs ~20ms; the toolchain is part of the stamp.
+GO_VERSION_CACHED=
+go_version_cached() {
+  [[ -n $GO_VERSION_CACHED ]] || GO_VERSION_CACHED=$(go env GOVERSION)
+  echo "$GO_VERSION_CACHED"
+}
+
+# A pulumi CLI the user installed (outside this cache) wins over building one.
+# Its own distribution ships pulumi-language-python next to it, which is the
+# host that CLI runs; ours is still built and linked for callers of $BIN.
+# VAULT_K8S_BUILD_PULUMI=1 forces the build.
+user_pulumi() {
+  [[ ${VAULT_K8S_BUILD_PULUMI:-0} != 1 ]] || return 1
+  local p real d
+  for d in ${PATH//:/ }; do
+    [[ $d != "$BIN" ]] || continue
+    p=$d/pulumi
+    [[ -x $p && ! -d $p ]] || continue
+    real=$(readlink -f "$p")
+    [[ $real == "$CACHE"/* ]] && continue
+    echo "$p"
+    return 0
+  done
+  return 1
+}
+
+build_one() {
+  local name=$1 up
+  if [[ $name == pulumi ]] && up=$(user_pulumi); then
+    mkdir -p "$BIN"
+    ln -sfn "$up" "$BIN/pulumi"
+    log "ok pulumi (using $up)"
+    return
+  fi
+  spec "$name"
+  local out=$CACHE/$DIR/bin w=$WRAP/$name st
+  [[ -f $w/go.mod ]] || die "missing $w/go.mod (run: $0 pin $name)"
+  grep -qE "^[[:space:]]*(require[[:space:]]+)?${MOD//./\\.} ${VER//./\\.}( |$)" "$w/go.mod" ||
+    die "$w/go.mod does not require $MOD $VER (run: $0 pin $name)"
+  st=$(stamp_of "$name")
+  if [[ -x $out/$name && -f $out/.$name.stamp && $(<"$out/.$name.stamp") == "$st" ]]; then
+    link "$name" "$out/$name"
+    [[ -z $POST_FN ]] || "$POST_FN" "$name" "$out"
+    log "ok $name (cached)"
+    return
+  fi
+  log "building $name $VER ..."
+  mkdir -p "$out"
+  local t0=$SECONDS args=(-C "$w" -trimpath -pgo=off -ldflags "-s -w $LDFLAGS")
+  if [[ -n $OVERLAY_FN ]]; then
+    local ov
+    ov=$("$OVERLAY_FN" "$name")
+    args+=(-overlay "$ov")
+  fi
+  go build "${args[@]}" -o "$out/.$name.tmp" "$PKG"
+  mv -f "$out/.$name.tmp" "$out/$name"
+  link "$name" "$out/$name"
+  [[ -z $POST_FN ]] || "$POST_FN" "$name" "$out"
+  echo "$st" >"$out/.$name.stamp"
+  local dt=$((SECONDS - t0))
+  printf '%s %s %s %ds\n' "$(date -u +%FT%TZ)" "$name" "$VER" "$dt" >>"$CACHE/build-times.log"
+  log "built $name $VER in $((dt / 60))m$((dt % 60))s"
+}
+
+install() {
+  local groups=("$@") g n
+  ((${#groups[@]})) || groups=("${ALL_GROUPS[@]}")
+  command -v go >/dev/null || die "go not found on PATH"
+  mkdir -p "$CACHE" "$BIN"
+  for g in "${groups[@]}"; do
+    local -n members="GROUP_$g" 2>/dev/null || die "unknown group $g"
+    for n in "${members[@]}"; do build_one "$n"; done
+    unset -n members
+  done
+}
+
+check() {
+  local missing=() n
+  for n in "${ALL_BINS[@]}"; do
+    [[ -x $BIN/$n ]] || missing+=("$n")
+  done
+  if ((${#missing[@]})); then
+    log "missing in $BIN: ${missing[*]}"
+    exit 1
+  fi
+  log "all ${#ALL_BINS[@]} binaries present in $BIN"
+}
+
+cmd=${1:-install}
+shift || true
+case $cmd in
+  install) install "$@" ;;
+  bindir) echo "$BIN" ;;
+  check) check ;;
+  pin) (($#)) || die "usage: $0 pin NAME..."; for n in "$@"; do pin "$n"; done ;;
+  *) die "unknown command $cmd (install|bindir|check|pin)" ;;
+esac

@@ -1,0 +1,1 @@
+"""PR pipeline helpers: policy enforcement config and preview summaries."""

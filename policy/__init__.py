@@ -1,0 +1,1 @@
+"""Guardrail policies for vault-k8s stacks (a pulumi-policy pack)."""

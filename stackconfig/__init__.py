@@ -1,0 +1,1 @@
+"""Stack config: typed models and the loader."""

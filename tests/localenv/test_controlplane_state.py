@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import json
+import shlex
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from localenv.controlplane import ControlPlane, ControlPlaneError
+from localenv.controlplane.args import Ports
+from localenv.controlplane.controlplane import COMPONENTS, Component
+from localenv.controlplane.state import (
+    MARKER,
+    prepare,
+    read_env,
+    remove,
+    render_env_sh,
+    write_env,
+)
+
+
+def test_env_sh_quotes_values(tmp_path: Path) -> None:
+    env = {"A": "plain", "B": "it's $HOME"}
+    text = render_env_sh(env)
+    assert text.splitlines()[0] == "export A=plain"
+    assert f"export B={shlex.quote(env['B'])}" in text
+    write_env(tmp_path, env)
+    out = subprocess.run(
+        ["sh", "-c", f'. {tmp_path / "env.sh"} && printf %s "$B"'],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert out == env["B"]
+    assert read_env(tmp_path) == env
+    assert (tmp_path / "env.json").stat().st_mode & 0o777 == 0o600
+
+
+def test_prepare_refuses_foreign_dir(tmp_path: Path) -> None:
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "precious").write_text("x")
+    with pytest.raises(ControlPlaneError, match="not created by the control plane"):
+        prepare(foreign)
+    with pytest.raises(ControlPlaneError, match="refusing to delete"):
+        remove(foreign)
+    assert (foreign / "precious").exists()
+
+
+def test_prepare_and_remove_own_dir(tmp_path: Path) -> None:
+    own = tmp_path / "state"
+    prepare(own)
+    assert (own / MARKER).is_file()
+    (own / "logs").mkdir()
+    prepare(own)
+    assert not (own / "logs").exists()
+    remove(own)
+    assert not own.exists()
+    remove(own)
+
+
+def _fake(state_dir: Path) -> ControlPlane:
+    ports = Ports(21001, 21002, 22000, 23000, 24000)
+    port_of = dict(zip(COMPONENTS, (21001, 22000, 23000, 24000), strict=True))
+    components = {n: Component(n, port_of[n], [f"/bin/{n}"], state_dir / "logs" / f"{n}.log") for n in COMPONENTS}
+    components["etcd"].pid, components["etcd"].start_ticks = 4242, 99
+    return ControlPlane(state_dir, ports, "root-abc", components, unseal_key="KEY=")
+
+
+def test_env_contract_and_roundtrip(tmp_path: Path) -> None:
+    prepare(tmp_path / "s")
+    cp = _fake(tmp_path / "s")
+    cp.save()
+    env = json.loads((cp.state_dir / "env.json").read_text())
+    assert env["KUBECONFIG"] == str(cp.state_dir / "kubeconfig")
+    assert env["VAULT_ADDR"] == "http://127.0.0.1:24000"
+    assert env["VAULT_TOKEN"] == "root-abc"
+    assert env["KUBE_APISERVER_URL"] == "https://127.0.0.1:22000"
+    assert env["KUBE_CA_FILE"] == str(cp.state_dir / "pki" / "ca.crt")
+    assert env["ETCD_PID"] == "4242"
+    assert "KUBE_APISERVER_PID" not in env
+    assert env["VAULT_UNSEAL_KEY"] == "KEY="
+    assert all(isinstance(v, str) for v in env.values())
+    loaded = ControlPlane.load(cp.state_dir)
+    assert loaded == cp
+    assert loaded.env == cp.env
+
+
+def test_load_without_state(tmp_path: Path) -> None:
+    with pytest.raises(ControlPlaneError, match="no control plane state"):
+        ControlPlane.load(tmp_path / "missing")
+
+
+def test_status_of_dead_processes(tmp_path: Path) -> None:
+    prepare(tmp_path / "s")
+    cp = _fake(tmp_path / "s")
+    statuses = cp.status()
+    assert [s.name for s in statuses] == list(COMPONENTS)
+    assert not any(s.ok for s in statuses)
+    assert statuses[0].health == "down"
+    assert "etcd" in statuses[0].line()

@@ -1,0 +1,376 @@
+"""Bad stack configs fail with one precise message, before any resource is registered.
+
+Each case starts from the dev stack (plus demo secret values), breaks one thing, and runs the whole
+program under mocks.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stackconfig.load import StackConfigError
+from tests.program.harness import Recorder, demo_secret_values, run_program, stack_config
+
+NS = "vault-k8s:"
+SECRET_VALUES = f"{NS}secretValues"
+Config = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    mutate: Callable[[Config], None]
+    message: str | re.Pattern[str]
+    """The whole error text, or a pattern it must fully match."""
+    secret_values_are_secret: bool = True
+
+
+def dev_config() -> Config:
+    config = copy.deepcopy(stack_config("dev"))
+    config[SECRET_VALUES] = copy.deepcopy(demo_secret_values(config))
+    return config
+
+
+def apps(config: Config) -> list[dict[str, Any]]:
+    return config[f"{NS}apps"]
+
+
+def kv(config: Config) -> list[dict[str, Any]]:
+    return config[f"{NS}kv"]
+
+
+def pki(config: Config) -> list[dict[str, Any]]:
+    return config[f"{NS}pki"]
+
+
+def run_failing(config: Config, secret: bool = True, cwd: Path | None = None) -> tuple[str, Recorder]:
+    """Run the program, expect StackConfigError; return its text and the recorder."""
+    recorder = Recorder()
+    kwargs: dict[str, Any] = {"cwd": cwd} if cwd is not None else {}
+    with pytest.raises(StackConfigError) as caught:
+        run_program(config, secret_keys=[SECRET_VALUES] if secret else [], recorder=recorder, **kwargs)
+    return str(caught.value), recorder
+
+
+def external(config: Config, vault: dict[str, Any], auth: dict[str, Any] | None) -> None:
+    config[f"{NS}vault"] = vault
+    if auth is not None:
+        config[f"{NS}kubernetesAuth"] = auth
+
+
+EXTERNAL_VAULT = {
+    "mode": "external",
+    "address": "https://vault.example.com:8200",
+    "workloadAddress": "https://vault.example.com:8200",
+    "caCertFile": "certs/vault-ca.pem",
+}
+EXTERNAL_AUTH = {"host": "https://api.k8s.example.com:6443", "caCertFile": "certs/kubernetes-ca.pem"}
+DATA_REASON = (
+    "contains 'data/': declare the path inside the mount; the program adds 'data/' where the KV v2 API needs it"
+)
+
+
+def _unknown_method(c: Config) -> None:
+    apps(c)[0]["method"] = "sidecar"
+
+
+def _undeclared_mount(c: Config) -> None:
+    apps(c)[1]["secrets"][0]["mount"] = "kv"
+
+
+def _undeclared_secret(c: Config) -> None:
+    apps(c)[0]["secrets"][0]["path"] = "db-password"
+
+
+def _undeclared_key(c: Config) -> None:
+    apps(c)[2]["secrets"][0]["keys"] = ["username", "token"]
+
+
+def _token_ttl_text(c: Config) -> None:
+    apps(c)[0]["tokenTtl"] = "20 minutes"
+
+
+def _role_ttl_bool(c: Config) -> None:
+    pki(c)[0]["roles"][0]["ttl"] = True
+
+
+def _ref_ttl_unparsable(c: Config) -> None:
+    apps(c)[1]["secrets"][1]["ttl"] = "30 s"
+
+
+def _max_ttl_below_ttl(c: Config) -> None:
+    pki(c)[0]["roles"][0]["maxTtl"] = "30s"
+
+
+def _lease_ttls_inverted(c: Config) -> None:
+    pki(c)[0]["defaultLeaseTtl"] = "172800s"
+
+
+def _ref_ttl_above_role_max(c: Config) -> None:
+    apps(c)[2]["secrets"][1]["ttl"] = "90s"
+
+
+def _external_https_no_ca(c: Config) -> None:
+    external(c, {k: v for k, v in EXTERNAL_VAULT.items() if k != "caCertFile"}, EXTERNAL_AUTH)
+
+
+def _external_no_kube_ca(c: Config) -> None:
+    external(c, EXTERNAL_VAULT, {"host": EXTERNAL_AUTH["host"]})
+
+
+def _external_default_host(c: Config) -> None:
+    external(c, EXTERNAL_VAULT, {"caCertFile": EXTERNAL_AUTH["caCertFile"]})
+
+
+def _external_host_is_vault(c: Config) -> None:
+    external(c, EXTERNAL_VAULT, {**EXTERNAL_AUTH, "host": EXTERNAL_VAULT["address"]})
+
+
+def _duplicate_app(c: Config) -> None:
+    apps(c)[2]["name"] = "webapp-injection"
+
+
+def _duplicate_policy(c: Config) -> None:
+    """The tutorial's PowerShell tab names the csi app's policy `injection-app`."""
+    apps(c)[0]["policy"] = "injection-app"
+
+
+def _duplicate_role(c: Config) -> None:
+    apps(c)[2]["role"] = "database"
+
+
+def _data_in_declaration(c: Config) -> None:
+    kv(c)[0]["secrets"][0]["path"] = "data/db-pass"
+
+
+def _data_in_ref(c: Config) -> None:
+    apps(c)[0]["secrets"][0]["path"] = "data/db-pass"
+
+
+def _unknown_top_level(c: Config) -> None:
+    c[f"{NS}aps"] = c.pop(f"{NS}apps")
+
+
+def _unknown_nested(c: Config) -> None:
+    apps(c)[1]["workload"]["label"] = {"app": "issues"}
+
+
+def _missing_secret_value(c: Config) -> None:
+    del c[SECRET_VALUES]["kvv2/webapp/config"]["username"]
+
+
+def _extra_secret_value(c: Config) -> None:
+    c[SECRET_VALUES]["secret/db"] = {"password": "x"}
+
+
+def _csi_pki(c: Config) -> None:
+    apps(c)[0]["secrets"].append({"kind": "pki", "role": "my-role", "commonName": "webapp.example.com"})
+
+
+def _injector_no_file(c: Config) -> None:
+    del apps(c)[1]["secrets"][0]["file"]
+
+
+def _injector_no_key_file(c: Config) -> None:
+    del apps(c)[1]["secrets"][1]["keyFile"]
+
+
+def _vso_no_secret_name(c: Config) -> None:
+    del apps(c)[2]["secrets"][0]["secretName"]
+
+
+def _malformed_json(c: Config) -> None:
+    c[f"{NS}vault"] = "{address: http://127.0.0.1:8200"
+
+
+CASES = [
+    Case(
+        "unknown-method", _unknown_method, "config vault-k8s:apps[0].method: Input should be 'csi', 'injector' or 'vso'"
+    ),
+    Case(
+        "undeclared-kv-mount",
+        _undeclared_mount,
+        "config vault-k8s:apps[1].secrets[0]: kv mount 'kv' is not declared under `kv`",
+    ),
+    Case(
+        "undeclared-secret-path",
+        _undeclared_secret,
+        "config vault-k8s:apps[0].secrets[0]: secret 'db-password' is not declared in kv mount 'secret'",
+    ),
+    Case(
+        "undeclared-key",
+        _undeclared_key,
+        "config vault-k8s:apps[2].secrets[0]: keys ['token'] are not declared for kvv2/webapp/config",
+    ),
+    Case(
+        "token-ttl-does-not-parse",
+        _token_ttl_text,
+        "config vault-k8s:apps[0].tokenTtl: not a duration: '20 minutes' (use e.g. 60s, 20m, 86400h)",
+    ),
+    Case(
+        "role-ttl-is-a-boolean",
+        _role_ttl_bool,
+        "config vault-k8s:pki[0].roles[0].ttl: not a duration: True (use e.g. 60s, 20m, 86400h)",
+    ),
+    Case(
+        "ref-ttl-does-not-parse",
+        _ref_ttl_unparsable,
+        "config vault-k8s:apps[1].secrets[1].ttl: not a duration: '30 s' (use e.g. 60s, 20m, 86400h)",
+    ),
+    Case(
+        "pki-role-max-ttl-below-ttl",
+        _max_ttl_below_ttl,
+        "config vault-k8s:pki[0].roles[0].maxTtl: 30s is below ttl 60s",
+    ),
+    Case(
+        "pki-default-lease-above-max",
+        _lease_ttls_inverted,
+        "config vault-k8s:pki[0].maxLeaseTtl: 86400s is below defaultLeaseTtl 172800s",
+    ),
+    Case(
+        "ref-ttl-above-role-max",
+        _ref_ttl_above_role_max,
+        "config vault-k8s:apps[2].secrets[1]: ttl 90s exceeds the role's maxTtl 60s",
+    ),
+    Case(
+        "external-https-without-vault-ca",
+        _external_https_no_ca,
+        "config vault-k8s:vault.caCertFile: is required for an https external Vault "
+        "(the CA that signed the Vault server certificate)",
+    ),
+    Case(
+        "external-without-kubernetes-ca",
+        _external_no_kube_ca,
+        "config vault-k8s:kubernetesAuth.caCertFile: is required in external mode "
+        "(Vault must verify the Kubernetes API it calls)",
+    ),
+    Case(
+        "external-with-in-cluster-kubernetes-host",
+        _external_default_host,
+        "config vault-k8s:kubernetesAuth.host: must be set in external mode to a Kubernetes API "
+        "address that Vault can reach",
+    ),
+    Case(
+        "external-kubernetes-host-is-the-vault-address",
+        _external_host_is_vault,
+        "config vault-k8s:kubernetesAuth.host: is the Vault address; set it to the Kubernetes API "
+        "address as Vault reaches it",
+    ),
+    Case("duplicate-app-name", _duplicate_app, "config vault-k8s:apps[2].name: duplicate 'webapp-injection'"),
+    Case("duplicate-policy-name", _duplicate_policy, "config vault-k8s:apps[1].policy: duplicate 'injection-app'"),
+    Case("duplicate-role-name", _duplicate_role, "config vault-k8s:apps[2].role: duplicate 'database'"),
+    Case(
+        "data-in-kv-declaration",
+        _data_in_declaration,
+        f"config vault-k8s:kv[0].secrets[0].path: 'data/db-pass' {DATA_REASON}",
+    ),
+    Case("data-in-app-ref", _data_in_ref, f"config vault-k8s:apps[0].secrets[0].path: 'data/db-pass' {DATA_REASON}"),
+    Case("unknown-top-level-key", _unknown_top_level, "config vault-k8s:aps: unknown key"),
+    Case(
+        "unknown-nested-key",
+        _unknown_nested,
+        "config vault-k8s:apps[1].workload.label: Extra inputs are not permitted",
+    ),
+    Case(
+        "secret-values-not-secret",
+        lambda c: None,
+        "config vault-k8s:secretValues: must be a secret (pulumi config set --secret --path ...)",
+        secret_values_are_secret=False,
+    ),
+    Case(
+        "secret-values-missing-a-key",
+        _missing_secret_value,
+        "config vault-k8s:secretValues.kvv2/webapp/config: needs exactly the keys ['password', 'username'] "
+        "(pulumi config set --secret --path 'secretValues[\"kvv2/webapp/config\"].username' ...)",
+    ),
+    Case(
+        "secret-values-for-an-undeclared-secret",
+        _extra_secret_value,
+        "config vault-k8s:secretValues.secret/db: no such seeded kv secret",
+    ),
+    Case(
+        "secret-values-missing-entirely",
+        lambda c: c.pop(SECRET_VALUES),
+        re.compile(
+            r"config vault-k8s:secretValues\.secret/db-pass: needs exactly the keys \['password'\] .*\n"
+            r"config vault-k8s:secretValues\.for-injection/my-pass: needs exactly the keys \['password'\] .*\n"
+            r"config vault-k8s:secretValues\.kvv2/webapp/config: needs exactly the keys \['password', 'username'\] .*"
+        ),
+    ),
+    Case(
+        "csi-app-with-pki-secret",
+        _csi_pki,
+        "config vault-k8s:apps[0].secrets[1]: the csi method delivers kv secrets only",
+    ),
+    Case(
+        "injector-app-without-file",
+        _injector_no_file,
+        "config vault-k8s:apps[1].secrets[0]: the injector method needs file",
+    ),
+    Case(
+        "injector-pki-without-key-file",
+        _injector_no_key_file,
+        "config vault-k8s:apps[1].secrets[1]: the injector method needs certFile and keyFile",
+    ),
+    Case(
+        "vso-without-secret-name",
+        _vso_no_secret_name,
+        "config vault-k8s:apps[2].secrets[0]: the vso method needs secretName",
+    ),
+    Case(
+        "malformed-json",
+        _malformed_json,
+        re.compile(r"config vault-k8s:vault: Configuration 'vault-k8s:vault' value .* is not a valid 'JSON object'"),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_config_fails_before_any_registration(case: Case) -> None:
+    config = dev_config()
+    case.mutate(config)
+    message, recorder = run_failing(config, secret=case.secret_values_are_secret)
+    if isinstance(case.message, str):
+        assert message == case.message
+    else:
+        assert case.message.fullmatch(message), message
+    assert recorder.resources == []
+
+
+def test_missing_vault_ca_file_names_the_key(tmp_path: Path) -> None:
+    config = dev_config()
+    external(config, {**EXTERNAL_VAULT, "caCertFile": "certs/missing-vault-ca.pem"}, EXTERNAL_AUTH)
+    message, recorder = run_failing(config, cwd=tmp_path)
+    missing = (tmp_path / "certs" / "missing-vault-ca.pem").resolve()
+    assert message == f"config vault-k8s:vault.caCertFile: cannot read {missing}: No such file or directory"
+    assert recorder.resources == []
+
+
+def test_missing_kubernetes_ca_file_names_the_key(tmp_path: Path) -> None:
+    (tmp_path / "certs").mkdir()
+    (tmp_path / "certs" / "vault-ca.pem").write_text("-----BEGIN CERTIFICATE-----\n")
+    config = dev_config()
+    external(config, EXTERNAL_VAULT, EXTERNAL_AUTH)
+    message, recorder = run_failing(config, cwd=tmp_path)
+    missing = (tmp_path / "certs" / "kubernetes-ca.pem").resolve()
+    assert message == f"config vault-k8s:kubernetesAuth.caCertFile: cannot read {missing}: No such file or directory"
+    assert recorder.resources == []
+
+
+def test_the_unmodified_dev_config_registers_resources() -> None:
+    """The same base config, recorder and harness path do register when nothing is broken."""
+    recorder = Recorder()
+    run_program(dev_config(), secret_keys=[SECRET_VALUES], recorder=recorder)
+    assert len(recorder.resources) > 20
+    assert {r.type for r in recorder.resources} >= {"vault:index/policy:Policy", "kubernetes:helm.sh/v3:Release"}
+
+
+def test_cases_cover_at_least_twelve_distinct_configs() -> None:
+    assert len({c.id for c in CASES}) == len(CASES) >= 12

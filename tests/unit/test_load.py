@@ -1,0 +1,348 @@
+"""The loader: error formatting, unknown keys, secret seed values, referenced files."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+from pulumi.runtime import config as runtime_config
+from pydantic import ValidationError
+
+from stackconfig.load import (
+    MODEL_KEYS,
+    NAMESPACE,
+    SECRET_VALUES_KEY,
+    LoadedConfig,
+    StackConfigError,
+    _key,
+    format_validation_error,
+    load_stack_config,
+    parse_stack_config,
+    seed_values,
+)
+from stackconfig.models import StackConfig
+from tests.program.harness import Recorder, demo_secret_values, stack_config
+from tests.unit import load_stack, raw_stack
+
+DEV_WANTED = {
+    "secret/db-pass": ["password"],
+    "for-injection/my-pass": ["password"],
+    "kvv2/webapp/config": ["username", "password"],
+}
+
+
+def resolve(make: Callable[[], dict[str, pulumi.Output[str]]]) -> dict[str, tuple[str, bool]]:
+    """Build outputs inside a mocked Pulumi run; return each value and whether it is secret."""
+    pulumi.runtime.set_mocks(Recorder(), project="vault-k8s", stack="unit", preview=False)
+    resolved: dict[str, tuple[str, bool]] = {}
+
+    @pulumi.runtime.test
+    def run() -> Any:
+        outputs = make()
+
+        async def collect() -> None:
+            for name, output in outputs.items():
+                value = await output.future()
+                assert value is not None, name
+                resolved[name] = (value, await output.is_secret())
+
+        return collect()
+
+    run()
+    return resolved
+
+
+def validation_error(raw: dict[str, Any]) -> ValidationError:
+    with pytest.raises(ValidationError) as caught:
+        StackConfig.model_validate(raw)
+    return caught.value
+
+
+def seed_problem(cfg: StackConfig, values: Any, is_secret: bool = True) -> str:
+    with pytest.raises(StackConfigError) as caught:
+        seed_values(cfg, values, is_secret)
+    return str(caught.value)
+
+
+def needs(name: str, keys: list[str]) -> str:
+    return (
+        f"config vault-k8s:secretValues.{name}: needs exactly the keys {sorted(keys)} "
+        f"(pulumi config set --secret --path 'secretValues[\"{name}\"].{keys[0]}' ...)"
+    )
+
+
+# --- constants --------------------------------------------------------------------------------
+
+
+def test_constants() -> None:
+    assert NAMESPACE == "vault-k8s"
+    assert SECRET_VALUES_KEY == "secretValues"
+    assert MODEL_KEYS == (
+        "production",
+        "protectMounts",
+        "vault",
+        "kubernetesAuth",
+        "charts",
+        "workloads",
+        "kv",
+        "pki",
+        "apps",
+    )
+
+
+def test_stack_config_error_is_a_run_error() -> None:
+    """RunError: `pulumi up` prints the message without a Python traceback."""
+    assert issubclass(StackConfigError, pulumi.RunError)
+
+
+# --- format_validation_error ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("loc", "key"),
+    [
+        (("apps", 0, "secrets", 1, "path"), "apps[0].secrets[1].path"),
+        (("vault", "caCertFile"), "vault.caCertFile"),
+        (("kv",), "kv"),
+        ((0, "path"), "[0].path"),
+        ((), ""),
+    ],
+)
+def test_key(loc: tuple[int | str, ...], key: str) -> None:
+    assert _key(loc) == key
+
+
+def test_top_level_kv_and_pki_keep_their_names() -> None:
+    error = validation_error({"kv": [{"path": "a//b"}], "pki": [{"path": "pki"}]})
+    assert format_validation_error(error) == (
+        "config vault-k8s:kv[0].path: 'a//b' is not a valid Vault path\nconfig vault-k8s:pki[0].root: Field required"
+    )
+
+
+def test_the_union_tag_of_a_secret_ref_is_dropped() -> None:
+    raw = raw_stack("dev")
+    raw["apps"][0]["secrets"][0]["path"] = "data/db-pass"
+    raw["apps"][1]["secrets"][1]["commonName"] = 7
+    assert format_validation_error(validation_error(raw)) == (
+        "config vault-k8s:apps[0].secrets[0].path: 'data/db-pass' contains 'data/': declare the path inside the "
+        "mount; the program adds 'data/' where the KV v2 API needs it\n"
+        "config vault-k8s:apps[1].secrets[1].commonName: Input should be a valid string"
+    )
+
+
+def test_cross_field_errors_name_their_key() -> None:
+    raw = raw_stack("dev")
+    raw["apps"][2]["name"] = "webapp"
+    assert format_validation_error(validation_error(raw)) == "config vault-k8s:apps[2].name: duplicate 'webapp'"
+
+
+def test_one_line_per_problem() -> None:
+    raw = raw_stack("dev")
+    raw["production"] = "maybe"
+    raw["apps"][0]["method"] = "sidecar"
+    raw["vault"]["mode"] = "remote"
+    assert format_validation_error(validation_error(raw)).splitlines() == [
+        "config vault-k8s:production: Input should be a valid boolean, unable to interpret input",
+        "config vault-k8s:vault.mode: Input should be 'internal' or 'external'",
+        "config vault-k8s:apps[0].method: Input should be 'csi', 'injector' or 'vso'",
+    ]
+
+
+# --- parse_stack_config -----------------------------------------------------------------------
+
+
+def test_parse_dev_and_prod() -> None:
+    assert parse_stack_config(raw_stack("dev")) == load_stack("dev")
+    assert [a.name for a in load_stack("prod").apps] == ["orders", "billing", "ledger"]
+
+
+def test_parse_empty_is_all_defaults() -> None:
+    assert parse_stack_config({}) == StackConfig()
+
+
+def test_unknown_top_level_keys_all_named_sorted() -> None:
+    raw = raw_stack("dev")
+    raw["aps"] = []
+    raw["Vault"] = {}
+    raw[SECRET_VALUES_KEY] = {}  # read by the loader, never part of the model
+    with pytest.raises(StackConfigError) as caught:
+        parse_stack_config(raw)
+    assert str(caught.value) == (
+        "config vault-k8s:Vault: unknown key\n"
+        "config vault-k8s:aps: unknown key\n"
+        "config vault-k8s:secretValues: unknown key"
+    )
+
+
+def test_snake_case_top_level_keys_are_unknown() -> None:
+    with pytest.raises(StackConfigError) as caught:
+        parse_stack_config({"protect_mounts": True})
+    assert str(caught.value) == "config vault-k8s:protect_mounts: unknown key"
+
+
+def test_validation_errors_become_stack_config_errors() -> None:
+    with pytest.raises(StackConfigError) as caught:
+        parse_stack_config({"kv": [{"path": "secret", "extra": 1}]})
+    assert str(caught.value) == "config vault-k8s:kv[0].extra: Extra inputs are not permitted"
+    assert caught.value.__cause__ is None
+    assert caught.value.__suppress_context__
+
+
+# --- seed_values ------------------------------------------------------------------------------
+
+
+def test_seed_values_are_secret_json_per_declared_secret() -> None:
+    cfg = load_stack("dev")
+    values = demo_secret_values(stack_config("dev"))
+    resolved = resolve(lambda: seed_values(cfg, values, True))
+    assert resolved == {
+        "secret/db-pass": (json.dumps({"password": "db-pass-password-value"}), True),
+        "for-injection/my-pass": (json.dumps({"password": "my-pass-password-value"}), True),
+        "kvv2/webapp/config": (
+            '{"password": "webapp/config-password-value", "username": "webapp/config-username-value"}',
+            True,
+        ),
+    }
+
+
+def test_seed_values_must_be_a_secret() -> None:
+    values = demo_secret_values(stack_config("dev"))
+    assert seed_problem(load_stack("dev"), values, is_secret=False) == (
+        "config vault-k8s:secretValues: must be a secret (pulumi config set --secret --path ...)"
+    )
+
+
+def test_seed_values_must_be_an_object() -> None:
+    assert seed_problem(load_stack("dev"), ["db-secret-password-v1"]) == (
+        "config vault-k8s:secretValues: must be an object of '<mount>/<path>': {key: value}"
+    )
+
+
+def test_missing_seed_values_name_every_secret() -> None:
+    expected = "\n".join(needs(name, keys) for name, keys in DEV_WANTED.items())
+    assert seed_problem(load_stack("dev"), None, is_secret=False) == expected
+    assert seed_problem(load_stack("dev"), {}) == expected
+
+
+def test_missing_key() -> None:
+    values = demo_secret_values(stack_config("dev"))
+    del values["kvv2/webapp/config"]["username"]
+    assert seed_problem(load_stack("dev"), values) == needs("kvv2/webapp/config", ["username", "password"])
+
+
+def test_extra_key() -> None:
+    values = demo_secret_values(stack_config("dev"))
+    values["secret/db-pass"]["user"] = "x"
+    assert seed_problem(load_stack("dev"), values) == needs("secret/db-pass", ["password"])
+
+
+def test_extra_secret_is_named_first() -> None:
+    values: dict[str, Any] = demo_secret_values(stack_config("dev"))
+    values["secret/nope"] = {"password": "x"}
+    values["for-injection/my-pass"] = "not-an-object"
+    assert seed_problem(load_stack("dev"), values) == (
+        "config vault-k8s:secretValues.secret/nope: no such seeded kv secret\n"
+        + needs("for-injection/my-pass", ["password"])
+    )
+
+
+@pytest.mark.parametrize("bad", ["", 7, None])
+def test_values_must_be_non_empty_strings(bad: Any) -> None:
+    values: dict[str, Any] = demo_secret_values(stack_config("dev"))
+    values["secret/db-pass"]["password"] = bad
+    assert seed_problem(load_stack("dev"), values) == (
+        "config vault-k8s:secretValues.secret/db-pass: values must be non-empty strings"
+    )
+
+
+def test_unseeded_secrets_need_no_values() -> None:
+    cfg = load_stack("prod")
+    assert seed_values(cfg, None, False) == {}
+    assert seed_problem(cfg, {"apps/orders/db": {"password": "x"}}, is_secret=False) == (
+        "config vault-k8s:secretValues: must be a secret (pulumi config set --secret --path ...)"
+    )
+    assert seed_problem(cfg, {"apps/orders/db": {"password": "x"}}) == (
+        "config vault-k8s:secretValues.apps/orders/db: no such seeded kv secret"
+    )
+
+
+def test_seed_false_is_skipped() -> None:
+    raw = raw_stack("dev")
+    raw["kv"][2]["secrets"][0]["seed"] = False
+    values = demo_secret_values(stack_config("dev"))
+    del values["kvv2/webapp/config"]
+    resolved = resolve(lambda: seed_values(parse_stack_config(raw), values, True))
+    assert sorted(resolved) == ["for-injection/my-pass", "secret/db-pass"]
+
+
+# --- load_stack_config ------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _no_config_left_behind() -> Iterator[None]:
+    yield
+    runtime_config.set_all_config({}, [])
+
+
+def _set_config(config: dict[str, Any], secret_keys: list[str]) -> None:
+    runtime_config.set_all_config(
+        {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}, secret_keys
+    )
+
+
+def test_load_reads_both_cas(tmp_path: Path) -> None:
+    (tmp_path / "certs").mkdir()
+    (tmp_path / "certs" / "vault-ca.pem").write_text("VAULT CA\n")
+    (tmp_path / "certs" / "kubernetes-ca.pem").write_text("KUBE CA\n")
+    _set_config(stack_config("prod"), [])
+    loaded = load_stack_config(tmp_path)
+    assert loaded == LoadedConfig(
+        stack=load_stack("prod"),
+        vault_ca_path=str(tmp_path / "certs" / "vault-ca.pem"),
+        vault_ca_pem="VAULT CA\n",
+        kube_ca_pem="KUBE CA\n",
+        seed_values={},
+    )
+
+
+def test_load_seeds_from_secret_config() -> None:
+    config = stack_config("dev")
+    config["vault-k8s:secretValues"] = demo_secret_values(config)
+    _set_config(config, ["vault-k8s:secretValues"])
+    loaded: dict[str, LoadedConfig] = {}
+
+    def make() -> dict[str, pulumi.Output[str]]:
+        loaded["dev"] = load_stack_config()
+        return loaded["dev"].seed_values
+
+    resolved = resolve(make)
+    assert loaded["dev"].stack == load_stack("dev")
+    assert (loaded["dev"].vault_ca_pem, loaded["dev"].kube_ca_pem) == (None, None)
+    assert sorted(resolved) == sorted(DEV_WANTED)
+    assert all(secret for _, secret in resolved.values())
+
+
+def test_load_names_the_missing_ca(tmp_path: Path) -> None:
+    (tmp_path / "certs").mkdir()
+    (tmp_path / "certs" / "vault-ca.pem").write_text("VAULT CA\n")
+    _set_config(stack_config("prod"), [])
+    with pytest.raises(StackConfigError) as caught:
+        load_stack_config(tmp_path)
+    missing = tmp_path / "certs" / "kubernetes-ca.pem"
+    assert str(caught.value) == (
+        f"config vault-k8s:kubernetesAuth.caCertFile: cannot read {missing}: No such file or directory"
+    )
+
+
+def test_load_rejects_unknown_keys_before_anything_else() -> None:
+    config = stack_config("dev")
+    config["vault-k8s:aps"] = []
+    config["vault-k8s:kubernetes_auth"] = {}
+    _set_config(config, [])
+    with pytest.raises(StackConfigError) as caught:
+        load_stack_config()
+    assert str(caught.value) == ("config vault-k8s:aps: unknown key\nconfig vault-k8s:kubernetes_auth: unknown key")

@@ -1,0 +1,484 @@
+"""The typed stack config: defaults, normalisation, and every rule a bad config breaks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from stackconfig.load import StackConfigError, parse_stack_config
+from stackconfig.models import (
+    AppDecl,
+    ChartPin,
+    KubernetesAuthConfig,
+    KvMountDecl,
+    KvRef,
+    KvSecretDecl,
+    PkiRef,
+    ReviewerConfig,
+    StackConfig,
+    VaultConfig,
+)
+from tests.unit import app, load_stack, raw_stack
+
+Mutation = Callable[[dict[str, Any]], None]
+
+EXTERNAL_VAULT = {
+    "mode": "external",
+    "address": "https://vault.example.com:8200",
+    "workloadAddress": "https://vault.example.com:8200",
+    "caCertFile": "certs/vault-ca.pem",
+}
+EXTERNAL_AUTH = {"host": "https://api.k8s.example.com:6443", "caCertFile": "certs/kubernetes-ca.pem"}
+
+
+def problems(stack: str, mutate: Mutation) -> str:
+    """The loader's message for the stack's config after `mutate`."""
+    raw = raw_stack(stack)
+    mutate(raw)
+    with pytest.raises(StackConfigError) as caught:
+        parse_stack_config(raw)
+    return str(caught.value)
+
+
+def parses(stack: str, mutate: Mutation) -> StackConfig:
+    raw = raw_stack(stack)
+    mutate(raw)
+    return parse_stack_config(raw)
+
+
+# --- the two stacks -------------------------------------------------------------------------
+
+
+def test_dev_is_the_tutorial() -> None:
+    cfg = load_stack("dev")
+    assert cfg.production is False and cfg.protect_mounts is False
+    assert cfg.vault == VaultConfig(
+        mode="internal", address="http://127.0.0.1:8200", workload_address="http://vault.default:8200"
+    )
+    assert cfg.kubernetes_auth == KubernetesAuthConfig(
+        path="kubernetes",
+        host="https://kubernetes.default.svc:443",
+        ca_cert_file=None,
+        reviewer=ReviewerConfig(service_account="vault-token-reviewer", namespace="default"),
+    )
+    assert cfg.methods() == {"csi", "injector", "vso"}
+    assert [(m.path, m.existing) for m in cfg.kv] == [("secret", True), ("for-injection", False), ("kvv2", False)]
+    pki = cfg.pki[0]
+    assert (pki.path, pki.max_lease_ttl, pki.default_lease_ttl) == ("pki", "86400s", "3600s")
+    assert (pki.root.common_name, pki.root.ttl) == ("test", "86400h")
+    role = pki.roles[0]
+    assert role.model_dump() == {
+        "name": "my-role",
+        "key_type": "rsa",
+        "key_bits": 4096,
+        "ttl": "60s",
+        "max_ttl": "60s",
+        "allow_ip_sans": True,
+        "allowed_domains": ["example.com", "my.domain"],
+        "allow_subdomains": True,
+        "allow_bare_domains": False,
+    }
+    webapp = app(cfg, "webapp")
+    assert (webapp.namespace, webapp.service_account, webapp.policy, webapp.role, webapp.token_ttl) == (
+        "default",
+        "webapp-sa",
+        "internal-app",
+        "database",
+        "20m",
+    )
+    assert (webapp.workload.kind, webapp.workload.image, webapp.workload.mount_path) == (
+        "Pod",
+        "jweissig/app:0.0.1",
+        "/mnt/secrets-store",
+    )
+    injection = app(cfg, "webapp-injection")
+    assert (injection.policy, injection.role, injection.static_render_interval) == ("injection-app", "injection", "10s")
+    assert [type(r) for r in injection.secrets] == [KvRef, PkiRef]
+
+
+def test_prod_is_external_with_ca_and_reviewer() -> None:
+    cfg = load_stack("prod")
+    assert cfg.production and cfg.protect_mounts
+    assert cfg.vault.mode == "external"
+    assert cfg.vault.ca_cert_file == "certs/vault-ca.pem"
+    assert cfg.kubernetes_auth.ca_cert_file == "certs/kubernetes-ca.pem"
+    assert cfg.kubernetes_auth.host == "https://api.k8s.prod.example.com:6443"
+    assert cfg.kubernetes_auth.host != cfg.vault.address
+    assert cfg.kubernetes_auth.reviewer == ReviewerConfig()
+    assert cfg.charts.injector_failure_policy == "Fail"
+    assert all(not s.seed for m in cfg.kv for s in m.secrets)
+
+
+def test_chart_pins() -> None:
+    charts = load_stack("dev").charts
+    assert (charts.managed, charts.namespace) == (True, "default")
+    assert charts.vault == ChartPin(
+        repo="https://helm.releases.hashicorp.com", chart="vault", version="0.34.1", release_name="vault"
+    )
+    assert charts.csi_driver.chart == "secrets-store-csi-driver"
+    assert charts.csi_driver.release_name == "csi"
+    assert charts.vso.chart == "vault-secrets-operator"
+
+
+def test_models_are_frozen() -> None:
+    cfg = load_stack("dev")
+    with pytest.raises(ValidationError):
+        cfg.vault.mode = "external"  # type: ignore[misc]
+
+
+def test_camel_case_aliases_and_field_names() -> None:
+    by_alias = KvSecretDecl.model_validate({"path": "a", "keys": ["k"], "seed": False})
+    assert by_alias == KvSecretDecl(path="a", keys=["k"], seed=False)
+    assert VaultConfig.model_validate({"workloadAddress": "http://v:8200"}) == VaultConfig(
+        workload_address="http://v:8200"
+    )
+
+
+# --- normalisation ------------------------------------------------------------------------------
+
+
+def test_paths_and_addresses_are_normalised() -> None:
+    assert KvMountDecl(path="/secret/").path == "secret"
+    assert KvSecretDecl(path="/webapp/config/", keys=["k"]).path == "webapp/config"
+    assert VaultConfig(address="http://127.0.0.1:8200/").address == "http://127.0.0.1:8200"
+    assert KubernetesAuthConfig(path="/k8s/").path == "k8s"
+
+
+@pytest.mark.parametrize("path", ["database", "db-data", "metadata-x/y", "x/data"])
+def test_kv_paths_that_merely_contain_data(path: str) -> None:
+    assert KvSecretDecl(path=path, keys=["k"]).path == path
+
+
+# --- field rules ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (
+            lambda r: r["vault"].update(workloadAddress="vault.default:8200"),
+            "config vault-k8s:vault.workloadAddress: 'vault.default:8200' is not an http(s) address "
+            "like https://vault.example.com:8200",
+        ),
+        (
+            lambda r: r["vault"].update(address="https://vault:8200/v1"),
+            "config vault-k8s:vault.address: 'https://vault:8200/v1' is not an http(s) address "
+            "like https://vault.example.com:8200",
+        ),
+        (
+            lambda r: r.update(kubernetesAuth={"path": "a//b"}),
+            "config vault-k8s:kubernetesAuth.path: 'a//b' is not a valid Vault path",
+        ),
+        (
+            lambda r: r["kv"][1].update(path="x/../y"),
+            "config vault-k8s:kv[1].path: 'x/../y' is not a valid Vault path",
+        ),
+        (
+            lambda r: r["kv"][0]["secrets"][0].update(path="data/db-pass"),
+            "config vault-k8s:kv[0].secrets[0].path: 'data/db-pass' contains 'data/': declare the path "
+            "inside the mount; the program adds 'data/' where the KV v2 API needs it",
+        ),
+        (
+            lambda r: r["kv"][2]["secrets"][0].update(path="webapp/data/config"),
+            "config vault-k8s:kv[2].secrets[0].path: 'webapp/data/config' contains 'data/': declare the path "
+            "inside the mount; the program adds 'data/' where the KV v2 API needs it",
+        ),
+        (
+            lambda r: r["kv"][0]["secrets"][0].update(path="data"),
+            "config vault-k8s:kv[0].secrets[0].path: 'data' contains 'data/': declare the path "
+            "inside the mount; the program adds 'data/' where the KV v2 API needs it",
+        ),
+        (
+            lambda r: r["kv"][0]["secrets"][0].update(keys=[]),
+            "config vault-k8s:kv[0].secrets[0].keys: List should have at least 1 item after validation, not 0",
+        ),
+        (
+            lambda r: r["kv"][0]["secrets"].append({"path": "db-pass", "keys": ["x"]}),
+            "config vault-k8s:kv[0].secrets[1].path: duplicate 'db-pass'",
+        ),
+        (
+            lambda r: r["pki"][0]["roles"][0].update(maxTtl="30s"),
+            "config vault-k8s:pki[0].roles[0].maxTtl: 30s is below ttl 60s",
+        ),
+        (
+            lambda r: r["pki"][0].update(defaultLeaseTtl="2h", maxLeaseTtl="1h"),
+            "config vault-k8s:pki[0].maxLeaseTtl: 1h is below defaultLeaseTtl 2h",
+        ),
+        (
+            lambda r: r["pki"][0]["roles"].append(dict(r["pki"][0]["roles"][0])),
+            "config vault-k8s:pki[0].roles[1].name: duplicate 'my-role'",
+        ),
+        (
+            lambda r: r["pki"][0]["roles"][0].update(keyType="dsa"),
+            "config vault-k8s:pki[0].roles[0].keyType: Input should be 'rsa', 'ec' or 'ed25519'",
+        ),
+        (
+            lambda r: r["pki"][0].pop("root"),
+            "config vault-k8s:pki[0].root: Field required",
+        ),
+        (
+            lambda r: r["apps"][0].update(name="Web_App"),
+            "config vault-k8s:apps[0].name: 'Web_App' is not a valid Kubernetes name (lowercase DNS label)",
+        ),
+        (
+            lambda r: r["apps"][0].update(serviceAccount="a" * 64),
+            f"config vault-k8s:apps[0].serviceAccount: {'a' * 64!r} is not a valid Kubernetes name "
+            "(lowercase DNS label)",
+        ),
+        (
+            lambda r: r["apps"][0].update(policy="internal app"),
+            "config vault-k8s:apps[0].policy: 'internal app' is not a valid Vault name",
+        ),
+        (
+            lambda r: r["apps"][0].update(method="sidecar"),
+            "config vault-k8s:apps[0].method: Input should be 'csi', 'injector' or 'vso'",
+        ),
+        (
+            lambda r: r["apps"][1].update(tokenTtl="20 minutes"),
+            "config vault-k8s:apps[1].tokenTtl: not a duration: '20 minutes' (use e.g. 60s, 20m, 86400h)",
+        ),
+        (
+            lambda r: r["apps"][1].update(tokenTtl=True),
+            "config vault-k8s:apps[1].tokenTtl: not a duration: True (use e.g. 60s, 20m, 86400h)",
+        ),
+        (
+            lambda r: r["pki"][0]["roles"][0].update(ttl=1.5),
+            "config vault-k8s:pki[0].roles[0].ttl: not a duration: 1.5 (use e.g. 60s, 20m, 86400h)",
+        ),
+        (
+            lambda r: r["apps"][0]["secrets"][0].update(kind="kv1"),
+            "config vault-k8s:apps[0].secrets[0]: Input tag 'kv1' found using 'kind' does not match any of "
+            "the expected tags: 'kv', 'pki'",
+        ),
+        (
+            lambda r: r["apps"][0]["secrets"][0].update(path="data/db-pass"),
+            "config vault-k8s:apps[0].secrets[0].path: 'data/db-pass' contains 'data/': declare the path "
+            "inside the mount; the program adds 'data/' where the KV v2 API needs it",
+        ),
+        (
+            lambda r: r["apps"][1]["secrets"][1].update(ttl="5x"),
+            "config vault-k8s:apps[1].secrets[1].ttl: not a duration: '5x' (use e.g. 60s, 20m, 86400h)",
+        ),
+        (
+            lambda r: r["apps"][2]["workload"].update(replicas=-1),
+            "config vault-k8s:apps[2].workload.replicas: Input should be greater than or equal to 0",
+        ),
+        (
+            lambda r: r["vault"].update(adress="http://127.0.0.1:8200"),
+            "config vault-k8s:vault.adress: Extra inputs are not permitted",
+        ),
+    ],
+)
+def test_field_rules(mutate: Mutation, message: str) -> None:
+    assert problems("dev", mutate) == message
+
+
+# --- per-method rules -------------------------------------------------------------------------
+
+
+def _csi_pki(r: dict[str, Any]) -> None:
+    r["apps"][0]["secrets"].append({"kind": "pki", "role": "my-role", "commonName": "a.example.com"})
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (_csi_pki, "config vault-k8s:apps[0].secrets[1]: the csi method delivers kv secrets only"),
+        (
+            lambda r: r["apps"][0]["secrets"][0].update(keys=["password", "user"]),
+            "config vault-k8s:apps[0].secrets[0]: csi needs `file` and exactly one key",
+        ),
+        (
+            lambda r: r["apps"][0]["secrets"][0].pop("file"),
+            "config vault-k8s:apps[0].secrets[0]: csi needs `file` and exactly one key",
+        ),
+        (
+            lambda r: r["apps"][0].pop("secretProviderClass"),
+            "config vault-k8s:apps[0].secretProviderClass: is required for the csi method",
+        ),
+        (
+            lambda r: r["apps"][1]["secrets"][0].pop("file"),
+            "config vault-k8s:apps[1].secrets[0]: the injector method needs file",
+        ),
+        (
+            lambda r: r["apps"][1]["secrets"][1].pop("keyFile"),
+            "config vault-k8s:apps[1].secrets[1]: the injector method needs certFile and keyFile",
+        ),
+        (
+            lambda r: r["apps"][1]["secrets"][0].update(file="../etc/passwd"),
+            "config vault-k8s:apps[1].secrets[0]: '../etc/passwd' is not a plain file name",
+        ),
+        (
+            lambda r: r["apps"][1]["secrets"][1].update(keyFile="cert.pem"),
+            "config vault-k8s:apps[1].secrets[1]: file 'cert.pem' is written by another secret too",
+        ),
+        (
+            lambda r: r["apps"][2]["secrets"][1].pop("secretName"),
+            "config vault-k8s:apps[2].secrets[1]: the vso method needs secretName",
+        ),
+        (
+            lambda r: r["apps"][2].update(secrets=[]),
+            "config vault-k8s:apps[2].secrets: List should have at least 1 item after validation, not 0",
+        ),
+    ],
+)
+def test_method_rules(mutate: Mutation, message: str) -> None:
+    assert problems("dev", mutate) == message
+
+
+# --- cross references and uniqueness ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (
+            lambda r: r["apps"][0]["secrets"][0].update(mount="kv"),
+            "config vault-k8s:apps[0].secrets[0]: kv mount 'kv' is not declared under `kv`",
+        ),
+        (
+            lambda r: r["apps"][0]["secrets"][0].update(path="db-password"),
+            "config vault-k8s:apps[0].secrets[0]: secret 'db-password' is not declared in kv mount 'secret'",
+        ),
+        (
+            lambda r: r["apps"][2]["secrets"][0].update(keys=["username", "token"]),
+            "config vault-k8s:apps[2].secrets[0]: keys ['token'] are not declared for kvv2/webapp/config",
+        ),
+        (
+            lambda r: r["apps"][1]["secrets"][1].update(mount="pki-int"),
+            "config vault-k8s:apps[1].secrets[1]: pki mount 'pki-int' is not declared under `pki`",
+        ),
+        (
+            lambda r: r["apps"][1]["secrets"][1].update(role="web"),
+            "config vault-k8s:apps[1].secrets[1]: pki role 'web' is not declared in mount 'pki'",
+        ),
+        (
+            lambda r: r["apps"][2]["secrets"][1].update(ttl="2m"),
+            "config vault-k8s:apps[2].secrets[1]: ttl 2m exceeds the role's maxTtl 60s",
+        ),
+        (
+            lambda r: r["apps"][2].update(name="webapp"),
+            "config vault-k8s:apps[2].name: duplicate 'webapp'",
+        ),
+        (
+            lambda r: r["apps"][0].update(policy="injection-app"),
+            "config vault-k8s:apps[1].policy: duplicate 'injection-app'",
+        ),
+        (
+            lambda r: r["apps"][2].update(role="database"),
+            "config vault-k8s:apps[2].role: duplicate 'database'",
+        ),
+        (
+            lambda r: r["kv"][2].update(path="pki"),
+            "config vault-k8s:pki[0].path: 'pki' is a kv mount path too",
+        ),
+        (
+            lambda r: r["kv"][1].update(path="/secret/"),
+            "config vault-k8s:kv[1].path: duplicate 'secret'",
+        ),
+    ],
+)
+def test_cross_references(mutate: Mutation, message: str) -> None:
+    assert problems("dev", mutate) == message
+
+
+def test_a_ref_may_read_a_subset_of_the_declared_keys() -> None:
+    cfg = parses("dev", lambda r: r["apps"][2]["secrets"][0].update(keys=["password"]))
+    ref = app(cfg, "webapp-vso").secrets[0]
+    assert isinstance(ref, KvRef) and ref.keys == ["password"]
+
+
+# --- where Vault is: the tutorial's external-mode mistakes ------------------------------------
+
+
+def _external(vault: dict[str, Any], auth: dict[str, Any] | None) -> Mutation:
+    def mutate(r: dict[str, Any]) -> None:
+        r["vault"] = vault
+        if auth is None:
+            r.pop("kubernetesAuth", None)
+        else:
+            r["kubernetesAuth"] = auth
+
+    return mutate
+
+
+def test_external_https_needs_the_vault_ca() -> None:
+    vault = {k: v for k, v in EXTERNAL_VAULT.items() if k != "caCertFile"}
+    assert problems("dev", _external(vault, EXTERNAL_AUTH)) == (
+        "config vault-k8s:vault.caCertFile: is required for an https external Vault "
+        "(the CA that signed the Vault server certificate)"
+    )
+
+
+def test_external_https_only_for_pulumi_still_needs_the_ca() -> None:
+    vault = {"mode": "external", "address": "https://vault.example.com:8200", "workloadAddress": "http://vault:8200"}
+    assert problems("dev", _external(vault, EXTERNAL_AUTH)).startswith("config vault-k8s:vault.caCertFile: is required")
+
+
+@pytest.mark.parametrize(
+    "vault",
+    [
+        {**{k: v for k, v in EXTERNAL_VAULT.items() if k != "caCertFile"}, "skipTlsVerify": True},
+        {"mode": "external", "workloadAddress": "http://vault.lan:8200"},
+        EXTERNAL_VAULT,
+    ],
+)
+def test_external_vault_accepted(vault: dict[str, Any]) -> None:
+    cfg = parses("dev", _external(vault, EXTERNAL_AUTH))
+    assert cfg.vault.mode == "external"
+    assert cfg.kubernetes_auth.reviewer == ReviewerConfig(service_account="vault-token-reviewer", namespace="default")
+
+
+def test_external_needs_the_kubernetes_ca() -> None:
+    auth = {"host": "https://api.k8s.example.com:6443"}
+    assert problems("dev", _external(EXTERNAL_VAULT, auth)) == (
+        "config vault-k8s:kubernetesAuth.caCertFile: is required in external mode "
+        "(Vault must verify the Kubernetes API it calls)"
+    )
+
+
+def test_external_needs_a_kubernetes_host_vault_can_reach() -> None:
+    auth = {"caCertFile": "certs/kubernetes-ca.pem"}
+    assert problems("dev", _external(EXTERNAL_VAULT, auth)) == (
+        "config vault-k8s:kubernetesAuth.host: must be set in external mode to a Kubernetes API "
+        "address that Vault can reach"
+    )
+
+
+@pytest.mark.parametrize(
+    "host", ["https://vault.example.com:8200", "https://vault.example.com:8200/", "http://vault.default:8200"]
+)
+def test_kubernetes_host_is_not_the_vault_address(host: str) -> None:
+    """The tutorial's external tab writes `kubernetes_host="$EXTERNAL_VAULT_ADDR"`."""
+    vault = {**EXTERNAL_VAULT, "workloadAddress": "http://vault.default:8200"}
+    auth = {**EXTERNAL_AUTH, "host": host}
+    assert problems("dev", _external(vault, auth)) == (
+        "config vault-k8s:kubernetesAuth.host: is the Vault address; set it to the Kubernetes API "
+        "address as Vault reaches it"
+    )
+
+
+def test_internal_mode_needs_no_ca() -> None:
+    cfg = load_stack("dev")
+    assert cfg.vault.ca_cert_file is None and cfg.kubernetes_auth.ca_cert_file is None
+
+
+def test_app_model_directly() -> None:
+    with pytest.raises(ValidationError) as caught:
+        AppDecl.model_validate(
+            {
+                "name": "a",
+                "method": "csi",
+                "serviceAccount": "a",
+                "policy": "a",
+                "role": "a",
+                "secrets": [{"kind": "kv", "mount": "kv", "path": "a", "keys": ["k"], "file": "f"}],
+                "workload": {"name": "a"},
+            }
+        )
+    assert [e["msg"] for e in caught.value.errors()] == [
+        "Value error, secretProviderClass: is required for the csi method"
+    ]
