@@ -30,21 +30,17 @@ class AppIdentity(pulumi.ComponentResource):
     def __init__(self, name: str, args: AppIdentityArgs, opts: pulumi.ResourceOptions | None = None):
         app = args.app
         grants = app_grants(app)
-        # The declared grants are inputs so the policy pack can compare them with the policy.
-        super().__init__(
-            "vault-k8s:index:AppIdentity",
-            name,
-            {
-                "app": app.name,
-                "method": app.method,
-                "namespace": app.namespace,
-                "serviceAccount": app.service_account,
-                "policyName": app.policy,
-                "roleName": app.role,
-                "grants": [{"path": g.path, "capabilities": list(g.capabilities)} for g in grants],
-            },
-            opts,
-        )
+        # The declaration is published (inputs and outputs) so the policy pack can compare it with the policy.
+        declared = {
+            "app": app.name,
+            "method": app.method,
+            "namespace": app.namespace,
+            "serviceAccount": app.service_account,
+            "policyName": app.policy,
+            "roleName": app.role,
+            "grants": [{"path": g.path, "capabilities": list(g.capabilities)} for g in grants],
+        }
+        super().__init__("vault-k8s:index:AppIdentity", name, declared, opts)
         self.policy = vault.Policy(f"{name}-policy", name=app.policy, policy=render_policy(grants), opts=child(self))
         self.service_account = k8s.core.v1.ServiceAccount(
             f"{name}-sa", metadata=metadata(app.service_account, app.namespace), opts=child(self)
@@ -59,6 +55,4 @@ class AppIdentity(pulumi.ComponentResource):
             token_ttl=parse_duration(app.token_ttl),
             opts=child(self),
         )
-        self.register_outputs(
-            {"policy": self.policy.name, "role": self.role.role_name, "serviceAccount": app.service_account}
-        )
+        self.register_outputs(declared)

@@ -4,7 +4,7 @@
 #
 #   toolchain.sh install [engine|cluster|controllers ...]   (no group = all)
 #   toolchain.sh bindir                                     print the bin dir
-#   toolchain.sh check                                      fail naming missing binaries
+#   toolchain.sh check [GROUP...]                           fail naming missing binaries
 #   toolchain.sh pin NAME...                                regenerate localenv/go/NAME/go.{mod,sum}
 #
 # Cache root: ${VAULT_K8S_CACHE:-$HOME/.cache/vault-k8s}. Go's module and build
@@ -71,6 +71,14 @@ spec() {
       # Local main package (see its main.go) bridging the upstream provider.
       DIR=pulumi-resource-vault-$PULUMI_VAULT_VERSION MOD=github.com/hashicorp/terraform-provider-vault
       VER=$TPV_PSEUDO PKG=. LDFLAGS="-X main.Version=$PULUMI_VAULT_VERSION" ;;
+    vault-secrets-operator)
+      DIR=vault-secrets-operator-$VSO_VERSION MOD=github.com/hashicorp/vault-secrets-operator VER=$VSO_VERSION PKG=$MOD
+      LDFLAGS="-X $MOD/internal/version.GitVersion=$VSO_VERSION" ;;
+    vault-k8s)
+      DIR=vault-k8s-$VAULT_K8S_VERSION MOD=github.com/hashicorp/vault-k8s VER=$VAULT_K8S_VERSION PKG=$MOD
+      LDFLAGS="-X $MOD/version.Version=${VAULT_K8S_VERSION#v}" ;;
+    vault-csi-provider)
+      DIR=vault-csi-provider-$VAULT_CSI_VERSION MOD=github.com/hashicorp/vault-csi-provider VER=$VAULT_CSI_VERSION PKG=$MOD ;;
     *) die "unknown binary $name" ;;
   esac
 }
@@ -141,6 +149,8 @@ pin() {
         go mod edit -replace "github.com/hashicorp/terraform-plugin-sdk/v2=github.com/pulumi/terraform-plugin-sdk/v2@$TF_PLUGIN_SDK_FORK" \
           -exclude "github.com/moby/moby@v28.3.3+incompatible" &&
         go get "$MOD@$VER" "github.com/pulumi/pulumi-terraform-bridge/v3@$PULUMI_TF_BRIDGE_VERSION") ;;
+    *)
+      (cd "$dir" && copy_remote_replaces "$(gomod_of "$MOD@$VER")" && go get -tool "$PKG@$VER") ;;
   esac
   (cd "$dir" && go mod tidy)
 }
@@ -183,16 +193,12 @@ link() { # link NAME TARGET_ABS
   ln -sfn "../${2#"$CACHE"/}" "$BIN/$1"
 }
 
+# The toolchain is part of the stamp; set once by install.
+GO_VERSION=
+
 stamp_of() { # wrapper files + build inputs
   local w=$WRAP/$1
-  { cat "$w/go.mod" "$w/go.sum" "$w"/*.go "$w"/*.json 2>/dev/null; echo "$PKG|$LDFLAGS|$(go_version_cached)"; } | sha256sum | cut -d' ' -f1
-}
-
-# `go version` costs ~20ms; the toolchain is part of the stamp.
-GO_VERSION_CACHED=
-go_version_cached() {
-  [[ -n $GO_VERSION_CACHED ]] || GO_VERSION_CACHED=$(go env GOVERSION)
-  echo "$GO_VERSION_CACHED"
+  { cat "$w/go.mod" "$w/go.sum" "$w"/*.go "$w"/*.json 2>/dev/null; echo "$PKG|$LDFLAGS|$GO_VERSION"; } | sha256sum | cut -d' ' -f1
 }
 
 # A pulumi CLI the user installed (outside this cache) wins over building one.
@@ -252,36 +258,75 @@ build_one() {
   log "built $name $VER in $((dt / 60))m$((dt % 60))s"
 }
 
-install() {
-  local groups=("$@") g n
-  ((${#groups[@]})) || groups=("${ALL_GROUPS[@]}")
-  command -v go >/dev/null || die "go not found on PATH"
-  mkdir -p "$CACHE" "$BIN"
-  for g in "${groups[@]}"; do
-    local -n members="GROUP_$g" 2>/dev/null || die "unknown group $g"
-    for n in "${members[@]}"; do build_one "$n"; done
-    unset -n members
-  done
+members_of() { # GROUP -> names, one per line
+  case $1 in
+    cluster) printf '%s\n' "${GROUP_cluster[@]}" ;;
+    engine) printf '%s\n' "${GROUP_engine[@]}" ;;
+    controllers) printf '%s\n' "${GROUP_controllers[@]}" ;;
+    *) die "unknown group $1 (groups: ${ALL_GROUPS[*]})" ;;
+  esac
 }
 
-check() {
-  local missing=() n
-  for n in "${ALL_BINS[@]}"; do
+unavailable_reason() { # NAME -> reason, if versions.env marks it unbuildable
+  local entry
+  for entry in "${UNAVAILABLE[@]}"; do
+    [[ ${entry%%:*} == "$1" ]] && { echo "${entry#*:}"; return 0; }
+  done
+  return 1
+}
+
+install() {
+  local groups=("$@") g n names reason skipped=()
+  ((${#groups[@]})) || groups=("${ALL_GROUPS[@]}")
+  command -v go >/dev/null || die "go not found on PATH"
+  GO_VERSION=$(go env GOVERSION)
+  mkdir -p "$CACHE" "$BIN"
+  for g in "${groups[@]}"; do
+    names=$(members_of "$g") || exit 1
+    for n in $names; do
+      if reason=$(unavailable_reason "$n"); then
+        log "skip $n: $reason"
+        skipped+=("$n")
+        continue
+      fi
+      build_one "$n"
+    done
+  done
+  ((${#skipped[@]} == 0)) || log "not built (see versions.env): ${skipped[*]}"
+}
+
+check() { # [GROUP...] -> non-zero naming missing binaries
+  local names=() missing=() g n
+  if (($#)); then
+    for g in "$@"; do
+      names+=($(members_of "$g")) || exit 1
+      [[ $g != engine ]] || names+=(pulumi-language-python-exec)
+    done
+  else
+    names=("${ALL_BINS[@]}")
+  fi
+  for n in "${names[@]}"; do
     [[ -x $BIN/$n ]] || missing+=("$n")
   done
   if ((${#missing[@]})); then
     log "missing in $BIN: ${missing[*]}"
-    exit 1
+    return 1
   fi
-  log "all ${#ALL_BINS[@]} binaries present in $BIN"
+  log "all ${#names[@]} binaries present in $BIN"
 }
 
-cmd=${1:-install}
-shift || true
-case $cmd in
-  install) install "$@" ;;
-  bindir) echo "$BIN" ;;
-  check) check ;;
-  pin) (($#)) || die "usage: $0 pin NAME..."; for n in "$@"; do pin "$n"; done ;;
-  *) die "unknown command $cmd (install|bindir|check|pin)" ;;
-esac
+main() {
+  local cmd=${1:-install}
+  shift || true
+  case $cmd in
+    install) install "$@" ;;
+    bindir) echo "$BIN" ;;
+    check) check "$@" ;;
+    pin) (($#)) || die "usage: $0 pin NAME..."; for n in "$@"; do pin "$n"; done ;;
+    *) die "unknown command $cmd (install|bindir|check|pin)" ;;
+  esac
+}
+
+# Everything above only defines functions, so editing this file while an
+# install runs cannot change the running one.
+main "$@"; exit $?

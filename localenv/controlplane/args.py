@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from .certs import Pki
@@ -14,26 +13,6 @@ ISSUER = "https://kubernetes.default.svc.cluster.local"
 API_AUDIENCES = (ISSUER,)
 
 
-@dataclass(frozen=True)
-class Ports:
-    etcd_client: int
-    etcd_peer: int
-    apiserver: int
-    controller_manager: int
-    openbao: int
-
-    def all(self) -> list[int]:
-        # OpenBao dev mode also listens on its port + 1 for cluster traffic.
-        return [
-            self.etcd_client,
-            self.etcd_peer,
-            self.apiserver,
-            self.controller_manager,
-            self.openbao,
-            self.openbao + 1,
-        ]
-
-
 def etcd_url(port: int) -> str:
     return f"http://{HOST}:{port}"
 
@@ -43,7 +22,7 @@ def apiserver_url(port: int) -> str:
 
 
 def openbao_addr(port: int) -> str:
-    return f"http://{HOST}:{port}"
+    return f"https://{HOST}:{port}"
 
 
 def etcd_args(binary: Path, data_dir: Path, client_port: int, peer_port: int) -> list[str]:
@@ -113,11 +92,15 @@ def controller_manager_args(binary: Path, pki: Pki, kubeconfig: Path, work_dir: 
     ]
 
 
-def openbao_args(binary: Path, port: int, root_token: str) -> list[str]:
+def openbao_args(binary: Path, port: int, root_token: str, tls_dir: Path) -> list[str]:
+    """Dev mode over TLS: OpenBao writes vault-ca.pem, vault-cert.pem (SAN IP 127.0.0.1) and vault-key.pem
+    into `tls_dir`, which must exist; it deletes them on a clean exit."""
     return [
         str(binary),
         "server",
         "-dev",
+        "-dev-tls",
+        f"-dev-tls-cert-dir={tls_dir}",
         # Keeps the root token out of ~/.vault-token.
         "-dev-no-store-token",
         f"-dev-root-token-id={root_token}",

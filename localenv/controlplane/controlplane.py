@@ -13,10 +13,9 @@ from typing import Any
 
 import requests
 
-from . import openbao, paths, ports, state
+from . import openbao, paths, state
 from .args import (
     SERVICE_IP,
-    Ports,
     apiserver_args,
     apiserver_url,
     controller_manager_args,
@@ -30,6 +29,7 @@ from .crds import install_crds
 from .errors import ControlPlaneError
 from .kubeapi import KubeApi
 from .kubeconfig import write_kubeconfig
+from .ports import Ports, port_is_free, require_free
 from .processes import ProcessId, is_running, spawn, terminate, wait_gone
 from .waiting import wait_until
 
@@ -138,7 +138,17 @@ class ControlPlane:
 
     @property
     def ca_file(self) -> Path:
+        """The CA of the kube-apiserver's serving certificate (and of every other cluster certificate)."""
         return self.pki.ca_cert
+
+    @property
+    def openbao_tls_dir(self) -> Path:
+        return self.state_dir / "openbao-tls"
+
+    @property
+    def vault_ca_file(self) -> Path:
+        """The CA OpenBao's dev-tls mode generates; a new one each time OpenBao starts."""
+        return self.openbao_tls_dir / openbao.CA_FILE
 
     @property
     def apiserver_url(self) -> str:
@@ -163,8 +173,10 @@ class ControlPlane:
             "KUBE_CLIENT_KEY_FILE": str(self.pki.key("admin")),
             "VAULT_ADDR": self.vault_addr,
             "VAULT_TOKEN": self.vault_token,
+            "VAULT_CACERT": str(self.vault_ca_file),
             "BAO_ADDR": self.vault_addr,
             "BAO_TOKEN": self.vault_token,
+            "BAO_CACERT": str(self.vault_ca_file),
             "ETCD_ENDPOINT": self.etcd_url,
             "LOCALCP_STATE_DIR": str(self.state_dir),
         }
@@ -234,14 +246,19 @@ class ControlPlane:
         crds_dir: Path | None = None,
         say: Say = _quiet,
     ) -> ControlPlane:
-        """Start everything, or return the running control plane if it is healthy."""
+        """Start everything on Ports.from_env(), or return the running control plane if it is healthy there."""
         directory = _resolve_state_dir(state_dir)
+        wanted = Ports.from_env()
         if (directory / state.PROCESSES_JSON).exists():
             try:
                 existing: ControlPlane | None = cls.load(directory)
             except ControlPlaneError:
                 existing = None
                 _stop_listed(directory)
+            if existing is not None and existing.ports != wanted:
+                say(f"the control plane in {directory} runs on other ports; replacing it")
+                existing.stop()
+                existing = None
             if existing is not None and existing._reusable(timeout, say):
                 existing.reused = True
                 say(f"control plane already running in {directory}")
@@ -249,7 +266,7 @@ class ControlPlane:
             if existing is not None:
                 say(f"cleaning up a control plane that is not healthy in {directory}")
                 existing.stop()
-        cp = cls._create(directory)
+        cp = cls._create(directory, wanted)
         try:
             cp._boot(timeout, crds_dir or paths.crds_dir(), say)
         except BaseException:
@@ -279,17 +296,15 @@ class ControlPlane:
         return self.openbao_health() == "active"
 
     @classmethod
-    def _create(cls, directory: Path) -> ControlPlane:
+    def _create(cls, directory: Path, port_set: Ports) -> ControlPlane:
         binaries = {
             ETCD: paths.require_binary("etcd"),
             APISERVER: paths.require_binary("kube-apiserver"),
             CONTROLLER_MANAGER: paths.require_binary("kube-controller-manager"),
             OPENBAO: paths.require_binary("bao", extra=paths.interpreter_bin_dirs()),
         }
+        require_free(port_set)
         state.prepare(directory)
-        picked = ports.pick_ports(4)
-        bao_port = ports.pick_ports(1, consecutive=2, exclude=picked)[0]
-        port_set = Ports(picked[0], picked[1], picked[2], picked[3], bao_port)
         pki = generate_pki(directory / "pki", SERVICE_IP)
         token = "root-" + secrets.token_hex(12)
         logs = directory / "logs"
@@ -306,7 +321,7 @@ class ControlPlane:
                 binaries[CONTROLLER_MANAGER], pki, directory / "controller-manager.kubeconfig",
                 directory / "controller-manager", port_set.controller_manager,
             ),
-            OPENBAO: openbao_args(binaries[OPENBAO], port_set.openbao, token),
+            OPENBAO: openbao_args(binaries[OPENBAO], port_set.openbao, token, directory / "openbao-tls"),
         }  # fmt: skip
         port_of = {
             ETCD: port_set.etcd_client,
@@ -334,6 +349,8 @@ class ControlPlane:
 
     def _spawn(self, name: str) -> ProcessId:
         comp = self.components[name]
+        if name == OPENBAO:
+            openbao.clear_tls_dir(self.openbao_tls_dir)
         proc = spawn(comp.argv, comp.log, env=_child_env(), cwd=self.state_dir)
         comp.pid, comp.start_ticks = proc.pid, proc.start_ticks
         self.save()
@@ -373,9 +390,14 @@ class ControlPlane:
         say(f"control plane ready in {time.monotonic() - began:.1f}s; env in {self.state_dir / state.ENV_SH}")
 
     def _wait_openbao(self, log_start: int, timeout: float) -> None:
-        """Wait for an active OpenBao and for the unseal key this instance prints (after it is already serving)."""
+        """Wait for an active OpenBao and for the unseal key this instance prints (after it is already serving).
+
+        _spawn removed the previous server's TLS files, so "active" means verified with this server's new CA."""
         comp = self.components[OPENBAO]
-        self._wait(OPENBAO, lambda: self.openbao_health() == "active", "OpenBao /v1/sys/health", timeout)
+        self._wait(
+            OPENBAO, lambda: self.openbao_health() == "active",
+            f"OpenBao /v1/sys/health (verified with {self.vault_ca_file})", timeout,
+        )  # fmt: skip
 
         def key_printed() -> bool:
             with comp.log.open("rb") as f:
@@ -414,7 +436,7 @@ class ControlPlane:
 
     def openbao_health(self) -> str:
         """OpenBao's state from /v1/sys/health: "active", "sealed", "down", ..."""
-        return openbao.health(self.vault_addr)
+        return openbao.health(self.vault_addr, self.vault_ca_file)
 
     def status(self) -> list[ComponentStatus]:
         checks: dict[str, Callable[[], bool]] = {
@@ -478,8 +500,8 @@ class ControlPlane:
         comp = self.components[OPENBAO]
         if comp.running():
             return
-        for port in (self.ports.openbao, self.ports.openbao + 1):
-            wait_until(partial(ports.port_is_free, port), f"port {port} to be free", timeout)
+        for port in (self.ports.openbao, self.ports.openbao_cluster):
+            wait_until(partial(port_is_free, port), f"port {port} to be free", timeout)
         log_start = _size(comp.log)
         self._spawn(OPENBAO)
         self._wait_openbao(log_start, timeout)
@@ -488,12 +510,12 @@ class ControlPlane:
         return Path(self.components[OPENBAO].argv[0])
 
     def seal_openbao(self) -> None:
-        openbao.seal(self._bao(), self.vault_addr, self.vault_token)
+        openbao.seal(self._bao(), self.vault_addr, self.vault_token, self.vault_ca_file)
 
     def unseal_openbao(self) -> None:
         if not self.unseal_key:
             raise ControlPlaneError("no unseal key recorded for OpenBao")
-        openbao.unseal(self._bao(), self.vault_addr, self.vault_token, self.unseal_key)
+        openbao.unseal(self._bao(), self.vault_addr, self.vault_token, self.vault_ca_file, self.unseal_key)
 
 
 _NO_PROXY = {"http": "", "https": ""}
@@ -525,6 +547,6 @@ def _size(path: Path) -> int:
 def _child_env() -> dict[str, str]:
     env = dict(os.environ)
     # The servers get everything on their command lines; these would only confuse them.
-    for key in ("KUBECONFIG", "VAULT_TOKEN", "BAO_TOKEN", "VAULT_ADDR", "BAO_ADDR"):
+    for key in ("KUBECONFIG", "VAULT_TOKEN", "BAO_TOKEN", "VAULT_ADDR", "BAO_ADDR", "VAULT_CACERT", "BAO_CACERT"):
         env.pop(key, None)
     return env

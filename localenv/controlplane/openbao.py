@@ -17,12 +17,29 @@ HEALTH_STATES = {200: "active", 429: "standby", 472: "dr-secondary", 473: "perfo
 
 _UNSEAL_KEY = re.compile(r"^Unseal Key:\s*(\S+)\s*$", re.MULTILINE)
 
+# What `-dev-tls -dev-tls-cert-dir=DIR` writes into DIR.
+TLS_FILES = ("vault-ca.pem", "vault-cert.pem", "vault-key.pem")
+CA_FILE = TLS_FILES[0]
 
-def health(addr: str, timeout: float = 2.0) -> str:
-    """One of HEALTH_STATES' values, or "down" when nothing answers."""
+
+def clear_tls_dir(tls_dir: Path) -> None:
+    """Make `tls_dir` exist and hold none of the files a previous server left (it removes them only on a
+    clean exit, read-only): then any CA found there afterwards is the new server's."""
+    tls_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for name in TLS_FILES:
+        (tls_dir / name).unlink(missing_ok=True)
+
+
+def health(addr: str, ca_file: Path, timeout: float = 2.0) -> str:
+    """One of HEALTH_STATES' values, or "down" when nothing answers with a certificate `ca_file` verifies."""
+    if not ca_file.is_file():
+        return "down"
     try:
-        response = requests.get(f"{addr}/v1/sys/health", timeout=timeout, proxies={"http": "", "https": ""})
-    except requests.RequestException:
+        response = requests.get(
+            f"{addr}/v1/sys/health", verify=str(ca_file), timeout=timeout, proxies={"http": "", "https": ""}
+        )
+    except (requests.RequestException, OSError):
+        # OSError: a CA file removed or half written between the check and the request.
         return "down"
     return HEALTH_STATES.get(response.status_code, f"http-{response.status_code}")
 
@@ -33,17 +50,18 @@ def parse_unseal_key(log_text: str) -> str | None:
     return found[-1] if found else None
 
 
-def cli_env(addr: str, token: str) -> dict[str, str]:
+def cli_env(addr: str, token: str, ca_file: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.update({"BAO_ADDR": addr, "VAULT_ADDR": addr, "BAO_TOKEN": token, "VAULT_TOKEN": token})
+    env.update({"BAO_CACERT": str(ca_file), "VAULT_CACERT": str(ca_file)})
     return env
 
 
-def run_cli(bao: Path, args: list[str], addr: str, token: str, timeout: float = 30.0) -> str:
+def run_cli(bao: Path, args: list[str], addr: str, token: str, ca_file: Path, timeout: float = 30.0) -> str:
     try:
         result = subprocess.run(
             [str(bao), *args],
-            env=cli_env(addr, token),
+            env=cli_env(addr, token, ca_file),
             capture_output=True,
             text=True,
             check=False,
@@ -58,9 +76,9 @@ def run_cli(bao: Path, args: list[str], addr: str, token: str, timeout: float = 
     return result.stdout
 
 
-def seal(bao: Path, addr: str, token: str) -> None:
-    run_cli(bao, ["operator", "seal"], addr, token)
+def seal(bao: Path, addr: str, token: str, ca_file: Path) -> None:
+    run_cli(bao, ["operator", "seal"], addr, token, ca_file)
 
 
-def unseal(bao: Path, addr: str, token: str, key: str) -> None:
-    run_cli(bao, ["operator", "unseal", key], addr, token)
+def unseal(bao: Path, addr: str, token: str, ca_file: Path, key: str) -> None:
+    run_cli(bao, ["operator", "unseal", key], addr, token, ca_file)

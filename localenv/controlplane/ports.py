@@ -1,25 +1,88 @@
-"""Free loopback ports, picked outside the ephemeral range so outgoing connections cannot take them."""
+"""The fixed loopback ports of the control plane: one place, so stack files can name them statically.
+
+    etcd client               22379
+    etcd peer                 22380
+    kube-apiserver            26443
+    kube-controller-manager   26257
+    OpenBao                   28200  (https; dev mode also takes 28201 for cluster traffic)
+
+VAULT_K8S_LOCAL_PORT_OFFSET (an integer, default 0) is added to every port, so two copies can run side by side.
+"""
 
 from __future__ import annotations
 
-import random
+import os
 import socket
-from collections.abc import Callable, Collection
-from pathlib import Path
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from .errors import ControlPlaneError
 
 HOST = "127.0.0.1"
-DEFAULT_RANGE = (20000, 32000)
-_EPHEMERAL_FILE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+OFFSET_ENV = "VAULT_K8S_LOCAL_PORT_OFFSET"
+
+ETCD_CLIENT = 22379
+ETCD_PEER = 22380
+APISERVER = 26443
+CONTROLLER_MANAGER = 26257
+OPENBAO = 28200
 
 
-def ephemeral_range(path: Path = _EPHEMERAL_FILE) -> tuple[int, int]:
+@dataclass(frozen=True)
+class Ports:
+    etcd_client: int
+    etcd_peer: int
+    apiserver: int
+    controller_manager: int
+    openbao: int
+
+    @property
+    def openbao_cluster(self) -> int:
+        # OpenBao dev mode listens on its port + 1 for cluster traffic.
+        return self.openbao + 1
+
+    @classmethod
+    def default(cls, offset: int = 0) -> Ports:
+        ports = cls(
+            ETCD_CLIENT + offset,
+            ETCD_PEER + offset,
+            APISERVER + offset,
+            CONTROLLER_MANAGER + offset,
+            OPENBAO + offset,
+        )
+        bad = [p for p in ports.all() if not 1024 <= p <= 65535]
+        if bad:
+            raise ControlPlaneError(f"{OFFSET_ENV}={offset} puts ports outside 1024-65535: {bad}")
+        return ports
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Ports:
+        return cls.default(offset_from_env(environ))
+
+    def by_owner(self) -> dict[str, int]:
+        """Every port this control plane listens on, keyed by a readable owner."""
+        return {
+            "etcd client": self.etcd_client,
+            "etcd peer": self.etcd_peer,
+            "kube-apiserver": self.apiserver,
+            "kube-controller-manager": self.controller_manager,
+            "openbao": self.openbao,
+            "openbao cluster": self.openbao_cluster,
+        }
+
+    def all(self) -> list[int]:
+        return list(self.by_owner().values())
+
+
+def offset_from_env(environ: Mapping[str, str] | None = None) -> int:
+    env = os.environ if environ is None else environ
+    raw = env.get(OFFSET_ENV, "").strip()
+    if not raw:
+        return 0
     try:
-        low, high = path.read_text().split()
-        return int(low), int(high)
-    except (OSError, ValueError):
-        return 32768, 60999
+        return int(raw)
+    except ValueError:
+        raise ControlPlaneError(f"{OFFSET_ENV} must be an integer, not {raw!r}") from None
 
 
 def port_is_free(port: int, host: str = HOST) -> bool:
@@ -33,42 +96,12 @@ def port_is_free(port: int, host: str = HOST) -> bool:
     return True
 
 
-def candidate_range(ephemeral: tuple[int, int]) -> tuple[int, int]:
-    """DEFAULT_RANGE clipped so it stays below the ephemeral range."""
-    low, high = DEFAULT_RANGE
-    eph_low, eph_high = ephemeral
-    if low < eph_low < high:
-        high = eph_low
-    if eph_low <= low <= eph_high:
-        low, high = 10000, min(eph_low, 20000)
-    return low, high
-
-
-def pick_ports(
-    count: int,
-    *,
-    consecutive: int = 1,
-    exclude: Collection[int] = (),
-    is_free: Callable[[int], bool] = port_is_free,
-    rng: random.Random | None = None,
-    ephemeral: tuple[int, int] | None = None,
-    attempts: int = 500,
-) -> list[int]:
-    """Pick `count` distinct ports; each must have `consecutive` free ports starting at it."""
-    rand = rng or random.Random()
-    low, high = candidate_range(ephemeral or ephemeral_range())
-    taken: set[int] = set(exclude)
-    chosen: list[int] = []
-    for _ in range(attempts):
-        if len(chosen) == count:
-            break
-        port = rand.randrange(low, high - consecutive + 1)
-        block = range(port, port + consecutive)
-        if any(p in taken for p in block):
-            continue
-        if all(is_free(p) for p in block):
-            chosen.append(port)
-            taken.update(block)
-    if len(chosen) != count:
-        raise ControlPlaneError(f"could not find {count} free loopback ports in {low}-{high}")
-    return chosen
+def require_free(ports: Ports, is_free: Callable[[int], bool] = port_is_free) -> None:
+    """Fail fast, naming every busy port and its component."""
+    busy = [f"{owner} port {port}" for owner, port in ports.by_owner().items() if not is_free(port)]
+    if busy:
+        raise ControlPlaneError(
+            f"already in use on {HOST}: {', '.join(busy)}. Stop whatever holds it (another control plane: "
+            f"`python -m localenv.controlplane stop --state DIR`), or set {OFFSET_ENV} (an integer added to "
+            f"every port; now {ports.etcd_client - ETCD_CLIENT}) to run a second copy on other ports."
+        )

@@ -1,0 +1,151 @@
+"""Drive the real Pulumi CLI for the `local` stack against the local control plane."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+STACK = "local"
+SECRET_VALUES = "vault-k8s:secretValues"
+
+
+class PulumiError(RuntimeError):
+    """A Pulumi command failed; the message carries its output."""
+
+    def __init__(self, args: Sequence[str], result: subprocess.CompletedProcess[str]):
+        self.result = result
+        super().__init__(
+            f"pulumi {' '.join(args)} exited {result.returncode}\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+        )
+
+
+def tool_bin_dir() -> Path:
+    return Path(os.environ.get("VAULT_K8S_CACHE", Path.home() / ".cache" / "vault-k8s")) / "bin"
+
+
+def seeded_secrets(stack_file: Path) -> dict[str, list[str]]:
+    """`<mount>/<path>` -> keys of every KV secret the stack seeds."""
+    config = (yaml.safe_load(stack_file.read_text()) or {}).get("config", {})
+    return {
+        f"{mount['path']}/{secret['path']}": list(secret["keys"])
+        for mount in config.get("vault-k8s:kv", [])
+        for secret in mount.get("secrets", [])
+        if secret.get("seed", True)
+    }
+
+
+def random_values(wanted: Mapping[str, Sequence[str]]) -> dict[str, dict[str, str]]:
+    """Fresh values for every seeded key, so nothing secret is ever committed."""
+    return {name: {key: f"{key}-{secrets.token_urlsafe(12)}" for key in keys} for name, keys in wanted.items()}
+
+
+@dataclass
+class LocalStack:
+    """The `local` stack with a file backend and a config copy inside the control plane's state dir."""
+
+    state_dir: Path
+    control_env: Mapping[str, str]
+    project_dir: Path = REPO
+    log: list[str] = field(default_factory=list)
+
+    @property
+    def config_file(self) -> Path:
+        return self.state_dir / f"Pulumi.{STACK}.yaml"
+
+    def env(self) -> dict[str, str]:
+        home = self.state_dir / "pulumi-home"
+        home.mkdir(parents=True, exist_ok=True)
+        backend = self.state_dir / "pulumi-backend"
+        backend.mkdir(parents=True, exist_ok=True)
+        passphrase_file = self.state_dir / "pulumi-passphrase"
+        if not passphrase_file.exists():
+            passphrase_file.write_text(secrets.token_urlsafe(24))
+        env = dict(os.environ)
+        env.update(self.control_env)
+        env.update(
+            {
+                "PATH": f"{tool_bin_dir()}{os.pathsep}{self.project_dir / '.venv' / 'bin'}{os.pathsep}{env['PATH']}",
+                "PULUMI_HOME": str(home),
+                "PULUMI_BACKEND_URL": f"file://{backend}",
+                "PULUMI_CONFIG_PASSPHRASE": passphrase_file.read_text(),
+                "PULUMI_SKIP_UPDATE_CHECK": "true",
+                "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+                "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "true",
+            }
+        )
+        return env
+
+    def pulumi(
+        self,
+        *args: str,
+        check: bool = True,
+        timeout: float = 600,
+        stack: bool = True,
+        extra_env: Mapping[str, str] | None = None,
+    ) -> subprocess.CompletedProcess[str]:
+        argv = list(args)
+        if stack:
+            argv += ["--stack", STACK, "--config-file", str(self.config_file)]
+        argv.append("--non-interactive")
+        result = subprocess.run(
+            ["pulumi", *argv],
+            cwd=self.project_dir,
+            env={**self.env(), **(extra_env or {})},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        self.log.append(result.stdout + result.stderr)
+        if check and result.returncode != 0:
+            raise PulumiError(argv, result)
+        return result
+
+    def prepare(self, values: Mapping[str, Mapping[str, str]] | None = None) -> dict[str, dict[str, str]]:
+        """Create the stack if needed and write the seed values as secrets into the config copy."""
+        source = self.project_dir / "stacks" / f"Pulumi.{STACK}.yaml"
+        chosen = {k: dict(v) for k, v in (values or random_values(seeded_secrets(source))).items()}
+        if not self.config_file.exists():
+            shutil.copy(source, self.config_file)
+        listed = self.pulumi("stack", "ls", "--json", stack=False)
+        if STACK not in {s["name"] for s in json.loads(listed.stdout or "[]")}:
+            self.pulumi("stack", "init", STACK, "--secrets-provider", "passphrase", stack=False)
+        for name, pairs in chosen.items():
+            for key, value in pairs.items():
+                self.set_secret(name, key, value)
+        return chosen
+
+    def set_secret(self, name: str, key: str, value: str) -> None:
+        path = f'secretValues["{name}"].{key}'
+        # The value goes through stdin, never argv, so it cannot show up in a process listing.
+        subprocess.run(
+            ["pulumi", "config", "set", "--secret", "--path", path, "--stack", STACK,
+             "--config-file", str(self.config_file), "--non-interactive"],
+            input=value, cwd=self.project_dir, env=self.env(), capture_output=True, text=True, check=True,
+            timeout=120,
+        )  # fmt: skip
+
+    def up(self, *extra: str) -> subprocess.CompletedProcess[str]:
+        return self.pulumi("up", "--yes", "--skip-preview", *extra)
+
+    def preview(self, *extra: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return self.pulumi("preview", *extra, check=check)
+
+    def destroy(self) -> subprocess.CompletedProcess[str]:
+        return self.pulumi("destroy", "--yes", "--skip-preview")
+
+    def outputs(self) -> dict[str, object]:
+        result: dict[str, object] = json.loads(self.pulumi("stack", "output", "--json").stdout)
+        return result
+
+    def export(self) -> str:
+        return self.pulumi("stack", "export", "--stack", STACK, stack=False).stdout

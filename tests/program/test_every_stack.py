@@ -1,0 +1,63 @@
+"""Every shipped stack file evaluates under mocks, with the files it points at present."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.program.harness import ROOT, STACKS, run_stack
+
+STACK_NAMES = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in STACKS.glob("Pulumi.*.yaml"))
+PEM = "-----BEGIN CERTIFICATE-----\nTEST\n-----END CERTIFICATE-----\n"
+
+
+def _project_with_referenced_files(stack: str, directory: Path) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "Pulumi.yaml", directory / "Pulumi.yaml")
+    config = yaml.safe_load((STACKS / f"Pulumi.{stack}.yaml").read_text())["config"]
+    for key, field in (("vault-k8s:vault", "caCertFile"), ("vault-k8s:kubernetesAuth", "caCertFile")):
+        relative = (config.get(key) or {}).get(field)
+        if relative:
+            (directory / relative).parent.mkdir(parents=True, exist_ok=True)
+            (directory / relative).write_text(PEM)
+    return directory
+
+
+def test_all_three_stacks_ship() -> None:
+    assert STACK_NAMES == ["dev", "local", "prod"]
+
+
+@pytest.mark.parametrize("stack", STACK_NAMES)
+def test_stack_builds_every_integration(stack: str, tmp_path: Path) -> None:
+    run = run_stack(stack, cwd=_project_with_referenced_files(stack, tmp_path))
+    components = sorted(r.type for r in run.recorder.resources if r.type.startswith("vault-k8s:index:"))
+    assert sorted(set(components)) == [
+        "vault-k8s:index:AppIdentity",
+        "vault-k8s:index:CsiIntegration",
+        "vault-k8s:index:InjectorIntegration",
+        "vault-k8s:index:KvEngine",
+        "vault-k8s:index:PkiEngine",
+        "vault-k8s:index:VaultPlatform",
+        "vault-k8s:index:VsoIntegration",
+    ]
+    assert components.count("vault-k8s:index:AppIdentity") == 3
+
+
+def test_local_stack_leaves_charts_to_the_platform_and_skips_await(tmp_path: Path) -> None:
+    run = run_stack("local", cwd=_project_with_referenced_files("local", tmp_path))
+    assert run.recorder.of_type("kubernetes:helm.sh/v3:Release") == []
+    workloads = run.recorder.of_type("kubernetes:apps/v1:Deployment") + run.recorder.of_type("kubernetes:core/v1:Pod")
+    assert len(workloads) == 3
+    assert all(w.inputs["metadata"]["annotations"] == {"pulumi.com/skipAwait": "true"} for w in workloads)
+    config = run.recorder.by_name("platform-kubernetes-config").inputs
+    assert config["kubernetesHost"] == "https://127.0.0.1:26443"
+    assert config["kubernetesCaCert"] == PEM
+
+
+def test_only_local_skips_await(tmp_path: Path) -> None:
+    for stack in ("dev", "prod"):
+        run = run_stack(stack, cwd=_project_with_referenced_files(stack, tmp_path / stack))
+        for resource in run.recorder.resources:
+            annotations = (resource.inputs.get("metadata") or {}).get("annotations") or {}
+            assert "pulumi.com/skipAwait" not in annotations, resource.name
