@@ -29,7 +29,7 @@ from .crds import install_crds
 from .errors import ControlPlaneError
 from .kubeapi import KubeApi
 from .kubeconfig import write_kubeconfig
-from .ports import Ports, port_is_free, require_free
+from .ports import OFFSET_ENV, Ports, port_is_free, require_free
 from .processes import ProcessId, is_running, spawn, terminate, wait_gone
 from .waiting import wait_until
 
@@ -256,7 +256,12 @@ class ControlPlane:
                 existing = None
                 _stop_listed(directory)
             if existing is not None and existing.ports != wanted:
-                say(f"the control plane in {directory} runs on other ports; replacing it")
+                if any(c.running() for c in existing.components.values()):
+                    offset = existing.ports.etcd_client - Ports.default().etcd_client
+                    raise ControlPlaneError(
+                        f"the control plane in {directory} runs on other ports ({OFFSET_ENV}={offset}); "
+                        f"set {OFFSET_ENV} to match, or stop it first"
+                    )
                 existing.stop()
                 existing = None
             if existing is not None and existing._reusable(timeout, say):

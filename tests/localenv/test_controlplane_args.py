@@ -3,10 +3,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from localenv.controlplane.args import (
-    Ports,
     apiserver_args,
     controller_manager_args,
     etcd_args,
+    openbao_addr,
     openbao_args,
 )
 from localenv.controlplane.certs import Pki
@@ -64,14 +64,15 @@ def test_controller_manager_flags() -> None:
     assert flags["--flex-volume-plugin-dir"].startswith("/s/kcm/")
 
 
-def test_openbao_dev_server() -> None:
-    argv = openbao_args(Path("/bin/bao"), 24000, "tok")
+def test_openbao_dev_server_over_tls() -> None:
+    argv = openbao_args(Path("/bin/bao"), 24000, "tok", Path("/s/openbao-tls"))
     assert argv[:3] == ["/bin/bao", "server", "-dev"]
+    assert "-dev-tls" in argv
+    assert "-dev-tls-cert-dir=/s/openbao-tls" in argv
     assert "-dev-root-token-id=tok" in argv
     assert "-dev-listen-address=127.0.0.1:24000" in argv
     assert "-dev-no-store-token" in argv
 
 
-def test_ports_include_openbao_cluster_port() -> None:
-    ports = Ports(1, 2, 3, 4, 5)
-    assert ports.all() == [1, 2, 3, 4, 5, 6]
+def test_openbao_addr_is_https() -> None:
+    assert openbao_addr(28200) == "https://127.0.0.1:28200"

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
-from localenv.controlplane.openbao import cli_env, health, parse_unseal_key
-from localenv.controlplane.ports import pick_ports
+import socket
+from pathlib import Path
+
+from localenv.controlplane.openbao import CA_FILE, TLS_FILES, clear_tls_dir, cli_env, health, parse_unseal_key
 
 LOG = """
 The unseal key and root token are displayed below in case you want to
@@ -21,11 +23,33 @@ def test_parse_unseal_key_takes_latest() -> None:
 
 
 def test_cli_env_sets_both_prefixes() -> None:
-    env = cli_env("http://127.0.0.1:1", "t")
-    assert env["BAO_ADDR"] == env["VAULT_ADDR"] == "http://127.0.0.1:1"
+    env = cli_env("https://127.0.0.1:1", "t", Path("/s/openbao-tls/vault-ca.pem"))
+    assert env["BAO_ADDR"] == env["VAULT_ADDR"] == "https://127.0.0.1:1"
     assert env["BAO_TOKEN"] == env["VAULT_TOKEN"] == "t"
+    assert env["BAO_CACERT"] == env["VAULT_CACERT"] == "/s/openbao-tls/vault-ca.pem"
 
 
-def test_health_down_when_nothing_listens() -> None:
-    (port,) = pick_ports(1)
-    assert health(f"http://127.0.0.1:{port}", timeout=0.5) == "down"
+def _unused_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+    return port
+
+
+def test_health_down_when_nothing_listens_or_no_ca(tmp_path: Path) -> None:
+    ca = tmp_path / CA_FILE
+    addr = f"https://127.0.0.1:{_unused_port()}"
+    assert health(addr, ca, timeout=0.5) == "down"
+    ca.write_text("not a certificate")
+    assert health(addr, ca, timeout=0.5) == "down"
+
+
+def test_clear_tls_dir_removes_read_only_leftovers(tmp_path: Path) -> None:
+    tls = tmp_path / "openbao-tls"
+    clear_tls_dir(tls)
+    assert tls.is_dir() and tls.stat().st_mode & 0o777 == 0o700
+    for name in TLS_FILES:
+        (tls / name).write_text("old")
+        (tls / name).chmod(0o400)
+    clear_tls_dir(tls)
+    assert list(tls.iterdir()) == []

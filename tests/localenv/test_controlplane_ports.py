@@ -1,71 +1,65 @@
 from __future__ import annotations
 
-import random
 import socket
-from pathlib import Path
 
 import pytest
 
 from localenv.controlplane.errors import ControlPlaneError
 from localenv.controlplane.ports import (
-    candidate_range,
-    ephemeral_range,
-    pick_ports,
+    OFFSET_ENV,
+    Ports,
+    offset_from_env,
     port_is_free,
+    require_free,
 )
 
 
-def test_pick_ports_distinct_and_outside_ephemeral() -> None:
-    picked = pick_ports(6, ephemeral=(32768, 60999))
-    assert len(set(picked)) == 6
-    assert all(1024 < p < 32768 for p in picked)
+def test_default_ports_are_the_documented_ones() -> None:
+    ports = Ports.default()
+    assert ports == Ports(22379, 22380, 26443, 26257, 28200)
+    assert ports.openbao_cluster == 28201
+    assert ports.all() == [22379, 22380, 26443, 26257, 28200, 28201]
+    assert Ports.from_env({}) == ports
 
 
-def test_pick_ports_consecutive_blocks_do_not_overlap() -> None:
-    free = set(range(20000, 20010))
-    picked = pick_ports(
-        3,
-        consecutive=2,
-        is_free=lambda p: p in free,
-        rng=random.Random(1),
-        ephemeral=(32768, 60999),
-        attempts=100000,
-    )
-    blocks = [{p, p + 1} for p in picked]
-    assert all(b <= free for b in blocks)
-    assert len(set().union(*blocks)) == 6
+def test_offset_is_added_to_every_port() -> None:
+    shifted = Ports.from_env({OFFSET_ENV: "100"})
+    assert shifted.all() == [p + 100 for p in Ports.default().all()]
+    assert Ports.from_env({OFFSET_ENV: " -10 "}).apiserver == 26433
+    assert offset_from_env({OFFSET_ENV: ""}) == 0
 
 
-def test_pick_ports_respects_exclude_and_fails_clearly() -> None:
-    with pytest.raises(ControlPlaneError, match="free loopback ports"):
-        pick_ports(1, is_free=lambda p: False, attempts=20)
-    picked = pick_ports(
-        1,
-        exclude=[20000],
-        is_free=lambda p: p in (20000, 20001),
-        ephemeral=(32768, 60999),
-        attempts=100000,
-    )
-    assert picked == [20001]
+@pytest.mark.parametrize("raw", ["x", "1.5"])
+def test_offset_must_be_an_integer(raw: str) -> None:
+    with pytest.raises(ControlPlaneError, match=OFFSET_ENV):
+        offset_from_env({OFFSET_ENV: raw})
 
 
-def test_candidate_range_stays_below_ephemeral() -> None:
-    assert candidate_range((32768, 60999)) == (20000, 32000)
-    low, high = candidate_range((25000, 60999))
-    assert high == 25000
-    low, high = candidate_range((15000, 60999))
-    assert high <= 15000 and low < high
+def test_offset_must_keep_ports_in_range() -> None:
+    with pytest.raises(ControlPlaneError, match="outside 1024-65535"):
+        Ports.default(40000)
+    with pytest.raises(ControlPlaneError, match="outside 1024-65535"):
+        Ports.default(-22000)
 
 
-def test_ephemeral_range_file(tmp_path: Path) -> None:
-    f = tmp_path / "range"
-    f.write_text("40000\t50000\n")
-    assert ephemeral_range(f) == (40000, 50000)
-    assert ephemeral_range(tmp_path / "missing") == (32768, 60999)
+def test_require_free_names_component_port_and_env_var() -> None:
+    ports = Ports.default(7)
+    require_free(ports, is_free=lambda p: True)
+    busy = {ports.apiserver, ports.openbao_cluster}
+    with pytest.raises(ControlPlaneError) as err:
+        require_free(ports, is_free=lambda p: p not in busy)
+    message = str(err.value)
+    assert "kube-apiserver port 26450" in message
+    assert "openbao cluster port 28208" in message
+    assert "etcd" not in message
+    assert OFFSET_ENV in message and "now 7" in message
 
 
 def test_port_is_free_detects_listener() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         s.listen()
-        assert not port_is_free(s.getsockname()[1])
+        port = s.getsockname()[1]
+        assert not port_is_free(port)
+        with pytest.raises(ControlPlaneError, match=f"port {port}"):
+            require_free(Ports(port, port + 1, port + 2, port + 3, port + 4), is_free=port_is_free)

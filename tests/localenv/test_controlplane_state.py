@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from localenv.controlplane import ControlPlane, ControlPlaneError
-from localenv.controlplane.args import Ports
 from localenv.controlplane.controlplane import COMPONENTS, Component
+from localenv.controlplane.ports import OFFSET_ENV, Ports
+from localenv.controlplane.processes import spawn, terminate
 from localenv.controlplane.state import (
     MARKER,
     prepare,
@@ -74,7 +75,9 @@ def test_env_contract_and_roundtrip(tmp_path: Path) -> None:
     cp.save()
     env = json.loads((cp.state_dir / "env.json").read_text())
     assert env["KUBECONFIG"] == str(cp.state_dir / "kubeconfig")
-    assert env["VAULT_ADDR"] == "http://127.0.0.1:24000"
+    assert env["VAULT_ADDR"] == env["BAO_ADDR"] == "https://127.0.0.1:24000"
+    ca = str(cp.state_dir / "openbao-tls" / "vault-ca.pem")
+    assert env["VAULT_CACERT"] == env["BAO_CACERT"] == ca
     assert env["VAULT_TOKEN"] == "root-abc"
     assert env["KUBE_APISERVER_URL"] == "https://127.0.0.1:22000"
     assert env["KUBE_CA_FILE"] == str(cp.state_dir / "pki" / "ca.crt")
@@ -100,3 +103,24 @@ def test_status_of_dead_processes(tmp_path: Path) -> None:
     assert not any(s.ok for s in statuses)
     assert statuses[0].health == "down"
     assert "etcd" in statuses[0].line()
+
+
+def test_start_refuses_a_running_control_plane_on_other_ports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    prepare(tmp_path / "s")
+    cp = _fake(tmp_path / "s")
+    sleeper = spawn(["sleep", "30"], tmp_path / "sleep.log")
+    try:
+        cp.components["etcd"].pid, cp.components["etcd"].start_ticks = sleeper.pid, sleeper.start_ticks
+        cp.save()
+        monkeypatch.delenv(OFFSET_ENV, raising=False)
+
+        def must_not_create(*args: object) -> None:
+            raise AssertionError("started a new control plane")
+
+        monkeypatch.setattr(ControlPlane, "_create", must_not_create)
+        with pytest.raises(ControlPlaneError, match=f"runs on other ports .*{OFFSET_ENV}"):
+            ControlPlane.start(cp.state_dir)
+        assert cp.components["etcd"].running()
+        assert (cp.state_dir / "env.json").exists()
+    finally:
+        terminate(sleeper, 5.0)
