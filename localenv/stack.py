@@ -56,6 +56,8 @@ class LocalStack:
     control_env: Mapping[str, str]
     project_dir: Path = REPO
     log: list[str] = field(default_factory=list)
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+    """The seed values last written by `prepare`."""
 
     @property
     def config_file(self) -> Path:
@@ -91,6 +93,7 @@ class LocalStack:
         timeout: float = 600,
         stack: bool = True,
         extra_env: Mapping[str, str] | None = None,
+        cwd: Path | None = None,
     ) -> subprocess.CompletedProcess[str]:
         argv = list(args)
         if stack:
@@ -98,7 +101,7 @@ class LocalStack:
         argv.append("--non-interactive")
         result = subprocess.run(
             ["pulumi", *argv],
-            cwd=self.project_dir,
+            cwd=cwd or self.project_dir,
             env={**self.env(), **(extra_env or {})},
             capture_output=True,
             text=True,
@@ -118,11 +121,19 @@ class LocalStack:
             shutil.copy(source, self.config_file)
         listed = self.pulumi("stack", "ls", "--json", stack=False)
         if STACK not in {s["name"] for s in json.loads(listed.stdout or "[]")}:
-            self.pulumi("stack", "init", STACK, "--secrets-provider", "passphrase", stack=False)
+            self._init_stack()
         for name, pairs in chosen.items():
             for key, value in pairs.items():
                 self.set_secret(name, key, value)
+        self.values = chosen
         return chosen
+
+    def _init_stack(self) -> None:
+        """Create the stack from a scratch copy of the project, so no committed stack file is touched."""
+        scratch = self.state_dir / "init-project"
+        scratch.mkdir(exist_ok=True)
+        shutil.copy(self.project_dir / "Pulumi.yaml", scratch / "Pulumi.yaml")
+        self.pulumi("stack", "init", STACK, "--secrets-provider", "passphrase", stack=False, cwd=scratch)
 
     def set_secret(self, name: str, key: str, value: str) -> None:
         path = f'secretValues["{name}"].{key}'

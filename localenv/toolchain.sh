@@ -43,7 +43,7 @@ k8s_minor() { local v=${KUBERNETES_VERSION#v}; v=${v#*.}; echo "${v%%.*}"; }
 # comes from, and extra ldflags.
 spec() {
   local name=$1
-  DIR= PKG= MOD= VER= LDFLAGS= OVERLAY_FN= POST_FN=
+  DIR= PKG= MOD= VER= LDFLAGS= PREP_FN= POST_FN=
   case $name in
     etcd)
       DIR=etcd-$ETCD_VERSION MOD=go.etcd.io/etcd/server/v3 VER=$ETCD_VERSION PKG=$MOD ;;
@@ -65,7 +65,7 @@ spec() {
       LDFLAGS="-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" ;;
     pulumi-resource-kubernetes)
       DIR=pulumi-resource-kubernetes-$PULUMI_K8S_VERSION MOD=github.com/pulumi/pulumi-kubernetes/provider/v4
-      VER=$PULUMI_K8S_PSEUDO PKG=$MOD/cmd/$name OVERLAY_FN=overlay_kubernetes
+      VER=$PULUMI_K8S_PSEUDO PKG=$MOD/cmd/$name PREP_FN=prep_kubernetes
       LDFLAGS="-X $MOD/pkg/version.Version=$PULUMI_K8S_VERSION" ;;
     pulumi-resource-vault)
       # Local main package (see its main.go) bridging the upstream provider.
@@ -157,23 +157,27 @@ pin() {
 
 # --- generated embed files ---------------------------------------------------
 # Providers embed files that are gitignored upstream, so the module zip lacks
-# them. Generate them into the cache and add them with -overlay, leaving the
-# read-only module cache untouched. Prints the overlay file path.
+# them, and go refuses -overlay into the module cache. So build against a
+# writable copy of the module in the cache, through a copy of the wrapper's
+# go.mod that replaces the module with it. Prints extra `go build` flags.
 module_dir() { # run in wrapper dir
   go mod download -json "$1" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["Dir"]) if "Dir" in d else sys.exit(d.get("Error","no Dir"))'
 }
 
-overlay_kubernetes() {
-  local name=$1 w=$WRAP/$1 src gen
-  src=$(cd "$w" && module_dir "$MOD")/cmd/$name
-  gen=$CACHE/$DIR/gen
-  mkdir -p "$gen"
-  python3 "$HERE/generate/embed_json.py" schema "$src/schema.json" "$gen/schema-embed.json" "$PULUMI_K8S_VERSION"
-  python3 "$HERE/generate/embed_json.py" compact "$src/terraform-mapping.json" "$gen/terraform-mapping-embed.json"
-  python3 "$HERE/generate/embed_json.py" overlay "$gen/overlay.json" \
-    "$src/schema-embed.json=$gen/schema-embed.json" \
-    "$src/terraform-mapping-embed.json=$gen/terraform-mapping-embed.json"
-  echo "$gen/overlay.json"
+prep_kubernetes() {
+  local name=$1 w=$WRAP/$1 moddir src build=$CACHE/$DIR/build
+  moddir=$(cd "$w" && module_dir "$MOD")
+  src=$build/src
+  rm -rf "$build"
+  mkdir -p "$build"
+  cp -r "$moddir" "$src"
+  chmod -R u+w "$src"
+  python3 "$HERE/generate/embed_json.py" schema "$src/cmd/$name/schema.json" "$src/cmd/$name/schema-embed.json" "$PULUMI_K8S_VERSION"
+  python3 "$HERE/generate/embed_json.py" compact "$src/cmd/$name/terraform-mapping.json" "$src/cmd/$name/terraform-mapping-embed.json"
+  cp "$w/go.mod" "$build/go.mod"
+  cp "$w/go.sum" "$build/go.sum"
+  go mod edit -replace "$MOD=$src" "$build/go.mod"
+  echo "-modfile=$build/go.mod"
 }
 
 # The CLI runs the language host found next to its own real path, and the host
@@ -182,7 +186,7 @@ post_language_python() { # NAME OUTDIR
   local out=$2 dst=$2/pulumi-language-python-exec src
   if [[ ! -x $dst ]]; then
     src=$(cd "$WRAP/$1" && module_dir "$MOD")/python/cmd/pulumi-language-python-exec
-    install -m 0755 "$src" "$dst.tmp" && mv -f "$dst.tmp" "$dst"
+    cp "$src" "$dst.tmp" && chmod 0755 "$dst.tmp" && mv -f "$dst.tmp" "$dst"
   fi
   link pulumi-language-python-exec "$dst"
 }
@@ -198,7 +202,7 @@ GO_VERSION=
 
 stamp_of() { # wrapper files + build inputs
   local w=$WRAP/$1
-  { cat "$w/go.mod" "$w/go.sum" "$w"/*.go "$w"/*.json 2>/dev/null; echo "$PKG|$LDFLAGS|$GO_VERSION"; } | sha256sum | cut -d' ' -f1
+  { cat "$w/go.mod" "$w/go.sum" "$w"/*.go "$w"/*.json 2>/dev/null; [[ -z $PREP_FN ]] || cat "$HERE"/generate/*.py; echo "$PKG|$LDFLAGS|$GO_VERSION"; } | sha256sum | cut -d' ' -f1
 }
 
 # A pulumi CLI the user installed (outside this cache) wins over building one.
@@ -243,15 +247,16 @@ build_one() {
   log "building $name $VER ..."
   mkdir -p "$out"
   local t0=$SECONDS args=(-C "$w" -trimpath -pgo=off -ldflags "-s -w $LDFLAGS")
-  if [[ -n $OVERLAY_FN ]]; then
-    local ov
-    ov=$("$OVERLAY_FN" "$name")
-    args+=(-overlay "$ov")
+  if [[ -n $PREP_FN ]]; then
+    local extra
+    extra=$("$PREP_FN" "$name")
+    args+=($extra)
   fi
   go build "${args[@]}" -o "$out/.$name.tmp" "$PKG"
   mv -f "$out/.$name.tmp" "$out/$name"
   link "$name" "$out/$name"
   [[ -z $POST_FN ]] || "$POST_FN" "$name" "$out"
+  [[ -z $PREP_FN ]] || rm -rf "$CACHE/$DIR/build"
   echo "$st" >"$out/.$name.stamp"
   local dt=$((SECONDS - t0))
   printf '%s %s %s %ds\n' "$(date -u +%FT%TZ)" "$name" "$VER" "$dt" >>"$CACHE/build-times.log"
@@ -275,7 +280,7 @@ unavailable_reason() { # NAME -> reason, if versions.env marks it unbuildable
   return 1
 }
 
-install() {
+install_groups() {
   local groups=("$@") g n names reason skipped=()
   ((${#groups[@]})) || groups=("${ALL_GROUPS[@]}")
   command -v go >/dev/null || die "go not found on PATH"
@@ -319,7 +324,7 @@ main() {
   local cmd=${1:-install}
   shift || true
   case $cmd in
-    install) install "$@" ;;
+    install) install_groups "$@" ;;
     bindir) echo "$BIN" ;;
     check) check "$@" ;;
     pin) (($#)) || die "usage: $0 pin NAME..."; for n in "$@"; do pin "$n"; done ;;

@@ -19,14 +19,19 @@ python="${PYTHON:-${root}/.venv/bin/python}"
 [[ -x "$python" ]] || python="python3"
 mkdir -p "$out"
 
+# A stack whose config lives outside stacks/ (the local stack's per-run copy) names it here.
+config_file=()
+if [[ -n "${PREVIEW_CONFIG_FILE:-}" ]]; then config_file=(--config-file "$PREVIEW_CONFIG_FILE"); fi
+
 # Fail closed: if the stack's config cannot be read, do not preview with advisory policies.
-pulumi config --json --stack "$stack" --cwd "$root" >"$out/config.json"
+pulumi config --json --stack "$stack" --cwd "$root" "${config_file[@]}" >"$out/config.json"
 (cd "$root" && "$python" -m pipeline.policy_config "$out/config.json") >"$out/policy-config.json"
 
 preview_rc=0
 pulumi preview \
   --cwd "$root" \
   --stack "$stack" \
+  "${config_file[@]}" \
   --json \
   --non-interactive \
   --policy-pack "$root/policy" \

@@ -1,9 +1,10 @@
 """Produce the JSON files that provider binaries embed but module zips lack.
 
-  embed_json.py schema  IN OUT VERSION   copy a Pulumi schema with "version" set
-  embed_json.py compact IN OUT           re-serialise JSON without whitespace
-  embed_json.py overlay OUT DST=SRC...   write a `go build -overlay` file
+embed_json.py schema  IN OUT VERSION   copy a Pulumi schema with "version" set
+embed_json.py compact IN OUT           re-serialise JSON without whitespace
+embed_json.py overlay OUT DST=SRC...   write a `go build -overlay` file
 """
+
 import json
 import sys
 
@@ -20,9 +21,6 @@ def main(argv):
         src, dst = args
         with open(src, encoding="utf-8") as f:
             write(dst, json.load(f))
-    elif cmd == "overlay":
-        dst, pairs = args[0], args[1:]
-        write(dst, {"Replace": dict(p.split("=", 1) for p in pairs)})
     else:
         sys.exit("unknown command " + cmd)
 

@@ -1,7 +1,8 @@
 """List the resource and function tokens of a pulumi-vault Python SDK wheel.
 
-  vault_sdk_tokens.py WHEEL OUT.json
+vault_sdk_tokens.py WHEEL OUT.json
 """
+
 import json
 import re
 import sys

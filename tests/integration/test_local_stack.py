@@ -1,0 +1,254 @@
+"""`pulumi up --stack local` for real: Vault accepts it, apps can log in, a second run is a no-op.
+
+The tests run in file order and share one control plane and one stack.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from derive.paths import kv2_api_path, pki_issue_path
+from derive.policies import app_grants, render_policy
+from localenv.controlplane import ControlPlane
+from localenv.stack import LocalStack
+from localenv.verify import VaultClient, VaultDenied, service_account_token
+from stackconfig.load import parse_stack_config
+from stackconfig.models import KvRef, PkiRef, StackConfig
+
+AUTH = "kubernetes"
+APPS = {"webapp", "webapp-injection", "webapp-vso"}
+
+
+def config_of(stack: LocalStack) -> StackConfig:
+    raw = yaml.safe_load(stack.config_file.read_text())["config"]
+    plain = {k.removeprefix("vault-k8s:"): v for k, v in raw.items() if k != "vault-k8s:secretValues"}
+    return parse_stack_config(plain)
+
+
+def edit_config(stack: LocalStack, key: str, value: Any) -> None:
+    document = yaml.safe_load(stack.config_file.read_text())
+    document["config"][f"vault-k8s:{key}"] = value
+    stack.config_file.write_text(yaml.safe_dump(document, sort_keys=False))
+
+
+def raw_config(stack: LocalStack, key: str) -> Any:
+    return yaml.safe_load(stack.config_file.read_text())["config"][f"vault-k8s:{key}"]
+
+
+def planned_steps(stack: LocalStack) -> list[dict[str, Any]]:
+    steps: list[dict[str, Any]] = json.loads(stack.preview("--json").stdout).get("steps", [])
+    return [s for s in steps if s["op"] != "same"]
+
+
+def app_client(cp: ControlPlane, vault: VaultClient, namespace: str, account: str, role: str) -> VaultClient:
+    return vault.login_kubernetes(AUTH, role, service_account_token(cp.kube(), namespace, account))
+
+
+def test_01_up_from_empty_state_in_one_run(stack: LocalStack) -> None:
+    stack.up()
+    apps = stack.outputs()["apps"]
+    assert isinstance(apps, dict) and set(apps) == APPS
+
+
+def test_02_second_run_changes_nothing(stack: LocalStack) -> None:
+    stack.preview("--expect-no-changes")
+
+
+def test_03_vault_has_exactly_the_declared_configuration(stack: LocalStack, root_vault: VaultClient) -> None:
+    cfg = config_of(stack)
+    mounts = root_vault.request("GET", "sys/mounts")["data"]
+    ours = {path: m for path, m in mounts.items() if path not in {"cubbyhole/", "identity/", "sys/"}}
+    assert {p: (m["type"], m.get("options") or {}) for p, m in ours.items()} == {
+        "secret/": ("kv", {"version": "2"}),
+        "for-injection/": ("kv", {"version": "2"}),
+        "kvv2/": ("kv", {"version": "2"}),
+        "pki/": ("pki", {}),
+    }
+    assert (ours["pki/"]["config"]["max_lease_ttl"], ours["pki/"]["config"]["default_lease_ttl"]) == (86400, 3600)
+    policies = root_vault.request("LIST", "sys/policies/acl")["data"]["keys"]
+    assert sorted(policies) == ["default", "injection-app", "internal-app", "root", "vso-app"]
+    for app in cfg.apps:
+        policy = root_vault.read(f"sys/policies/acl/{app.policy}")["policy"]
+        assert policy == render_policy(app_grants(app))
+    assert root_vault.request("GET", "sys/auth")["data"][f"{AUTH}/"]["type"] == "kubernetes"
+    roles = root_vault.request("LIST", f"auth/{AUTH}/role")["data"]["keys"]
+    assert sorted(roles) == ["database", "injection", "vso"]
+    for app in cfg.apps:
+        role = root_vault.read(f"auth/{AUTH}/role/{app.role}")
+        assert (role["bound_service_account_names"], role["bound_service_account_namespaces"]) == (
+            [app.service_account],
+            [app.namespace],
+        )
+        assert (role["token_policies"], role["token_ttl"]) == ([app.policy], 1200)
+    pki_role = root_vault.read("pki/roles/my-role")
+    assert {k: pki_role[k] for k in ("key_bits", "ttl", "max_ttl", "allow_ip_sans", "allowed_domains",
+                                     "allow_subdomains")} == {  # fmt: skip
+        "key_bits": 4096, "ttl": 60, "max_ttl": 60, "allow_ip_sans": True,
+        "allowed_domains": ["example.com", "my.domain"], "allow_subdomains": True,
+    }  # fmt: skip
+    auth_config = root_vault.read(f"auth/{AUTH}/config")
+    assert auth_config["kubernetes_host"] == "https://127.0.0.1:26443"
+    assert auth_config["kubernetes_ca_cert"] == Path(stack.control_env["KUBE_CA_FILE"]).read_text()
+    assert auth_config["token_reviewer_jwt_set"] is True
+
+
+def test_04_each_app_reads_what_it_declared_and_nothing_else(
+    stack: LocalStack, control_plane: ControlPlane, root_vault: VaultClient
+) -> None:
+    cfg = config_of(stack)
+    all_kv = {kv2_api_path(r.mount, r.path) for a in cfg.apps for r in a.secrets if isinstance(r, KvRef)}
+    for app in cfg.apps:
+        client = app_client(control_plane, root_vault, app.namespace, app.service_account, app.role)
+        mine = set()
+        for ref in app.secrets:
+            if isinstance(ref, KvRef):
+                path = kv2_api_path(ref.mount, ref.path)
+                mine.add(path)
+                assert client.read(path)["data"] == stack.values[f"{ref.mount}/{ref.path}"]
+        for path in sorted(all_kv - mine):
+            with pytest.raises(VaultDenied) as denied:
+                client.read(path)
+            assert denied.value.status == 403, path
+        pki = [r for r in app.secrets if isinstance(r, PkiRef)]
+        if pki:
+            issued = client.issue(pki_issue_path(pki[0].mount, pki[0].role), pki[0].common_name, "30s")
+            assert "BEGIN CERTIFICATE" in issued["certificate"]
+        else:
+            with pytest.raises(VaultDenied) as denied:
+                client.issue("pki/issue/my-role", "test.example.com", "30s")
+            assert denied.value.status == 403
+
+
+def test_05_login_is_denied_for_the_wrong_identity(control_plane: ControlPlane, root_vault: VaultClient) -> None:
+    kube = control_plane.kube()
+    for path, body in (
+        ("/api/v1/namespaces", {"metadata": {"name": "other"}}),
+        ("/api/v1/namespaces/default/serviceaccounts", {"metadata": {"name": "intruder"}}),
+        ("/api/v1/namespaces/other/serviceaccounts", {"metadata": {"name": "webapp-sa"}}),
+        ("/api/v1/namespaces/default/serviceaccounts", {"metadata": {"name": "short-lived"}}),
+    ):
+        kube.create(path, {"apiVersion": "v1", **body})
+    attempts = {
+        "wrong service account": ("default", "intruder", "database"),
+        "wrong namespace": ("other", "webapp-sa", "database"),
+    }
+    for why, (namespace, account, role) in attempts.items():
+        with pytest.raises(VaultDenied) as denied:
+            app_client(control_plane, root_vault, namespace, account, role)
+        assert denied.value.status == 403, why
+    # A token of an account that is deleted afterwards no longer passes the TokenReview.
+    token = service_account_token(kube, "default", "short-lived")
+    kube.request("DELETE", "/api/v1/namespaces/default/serviceaccounts/short-lived").raise_for_status()
+    with pytest.raises(VaultDenied) as denied:
+        root_vault.login_kubernetes(AUTH, "database", token)
+    assert denied.value.status == 403
+
+
+def test_06_no_secret_in_state_or_logs(stack: LocalStack, control_plane: ControlPlane) -> None:
+    secret = control_plane.kube().get("/api/v1/namespaces/default/secrets/vault-token-reviewer-token")
+    assert secret is not None
+    reviewer_jwt = base64.b64decode(secret["data"]["token"]).decode()
+    export = stack.export()
+    logs = "\n".join(stack.log)
+    values = [v for pairs in stack.values.values() for v in pairs.values()]
+    assert len(values) == 4
+    for plaintext in [*values, reviewer_jwt]:
+        assert plaintext not in export
+        assert plaintext not in logs
+
+
+def test_07a_changing_one_value_updates_only_that_secret(stack: LocalStack, root_vault: VaultClient) -> None:
+    rotated = f"rotated-{secrets.token_urlsafe(9)}"
+    stack.set_secret("secret/db-pass", "password", rotated)
+    stack.values["secret/db-pass"]["password"] = rotated
+    steps = planned_steps(stack)
+    assert [(s["op"], s["urn"].rsplit("::", 1)[1]) for s in steps] == [("update", "kv-secret-db-pass")]
+    stack.up()
+    assert root_vault.read("secret/data/db-pass")["data"] == {"password": rotated}
+    stack.preview("--expect-no-changes")
+
+
+def test_07b_renaming_an_app_destroys_no_mount(stack: LocalStack, root_vault: VaultClient) -> None:
+    apps = raw_config(stack, "apps")
+    original = json.loads(json.dumps(apps))
+    apps[1]["name"] = "webapp-injection-renamed"
+    edit_config(stack, "apps", apps)
+    steps = planned_steps(stack)
+    deleted = {s["urn"].rsplit("::", 1)[1] for s in steps if s["op"] in {"delete", "replace", "delete-replaced"}}
+    assert deleted and not any(n.startswith(("kv-", "pki-", "platform-")) for n in deleted), deleted
+    stack.up()
+    assert "for-injection/" in root_vault.request("GET", "sys/mounts")["data"]
+    edit_config(stack, "apps", original)
+    stack.up()
+
+
+def test_07c_deleting_a_protected_mount_is_refused(stack: LocalStack, root_vault: VaultClient) -> None:
+    edit_config(stack, "protectMounts", True)
+    stack.up()
+    kv, apps = raw_config(stack, "kv"), raw_config(stack, "apps")
+    edit_config(stack, "kv", [m for m in kv if m["path"] != "kvv2"])
+    edit_config(stack, "apps", [a for a in apps if a["name"] != "webapp-vso"])
+    refused = stack.pulumi("up", "--yes", "--skip-preview", check=False)
+    output = refused.stdout + refused.stderr
+    assert refused.returncode != 0
+    assert "protected" in output and "kv-kvv2-mount" in output, output[-2000:]
+    assert "kvv2/" in root_vault.request("GET", "sys/mounts")["data"]
+    edit_config(stack, "kv", kv)
+    edit_config(stack, "apps", apps)
+    edit_config(stack, "protectMounts", False)
+    stack.up()
+    stack.preview("--expect-no-changes")
+
+
+def test_08a_vault_down_fails_fast_and_names_the_address(stack: LocalStack, control_plane: ControlPlane) -> None:
+    control_plane.stop_openbao()
+    try:
+        started = time.monotonic()
+        result = stack.preview(check=False)
+        elapsed = time.monotonic() - started
+    finally:
+        control_plane.start_openbao()
+    assert result.returncode != 0
+    assert elapsed < 60, elapsed
+    assert "127.0.0.1:28200" in result.stdout + result.stderr
+
+
+def test_08b_after_a_restart_up_converges(stack: LocalStack, control_plane: ControlPlane) -> None:
+    # The dev server came back empty: refresh finds what is gone and up recreates it.
+    stack.pulumi("up", "--yes", "--skip-preview", "--refresh")
+    stack.preview("--expect-no-changes")
+    vault = VaultClient(control_plane.env["VAULT_ADDR"], Path(control_plane.env["VAULT_CACERT"]))
+    client = app_client(control_plane, vault, "default", "webapp-sa", "database")
+    assert client.read("secret/data/db-pass")["data"] == stack.values["secret/db-pass"]
+
+
+def test_08c_sealed_vault_gives_a_clear_message(stack: LocalStack, control_plane: ControlPlane) -> None:
+    control_plane.seal_openbao()
+    try:
+        result = stack.preview(check=False)
+    finally:
+        control_plane.unseal_openbao()
+    assert result.returncode != 0
+    assert "sealed" in (result.stdout + result.stderr).lower()
+
+
+def test_09_destroy_removes_everything_unprotected(
+    stack: LocalStack, control_plane: ControlPlane, root_vault: VaultClient
+) -> None:
+    stack.destroy()
+    mounts = root_vault.request("GET", "sys/mounts")["data"]
+    assert sorted(mounts) == ["cubbyhole/", "identity/", "secret/", "sys/"]
+    assert sorted(root_vault.request("LIST", "sys/policies/acl")["data"]["keys"]) == ["default", "root"]
+    assert f"{AUTH}/" not in root_vault.request("GET", "sys/auth")["data"]
+    kube = control_plane.kube()
+    for account in ("webapp-sa", "webapp-vault", "webapp-vso", "vault-token-reviewer"):
+        assert kube.get(f"/api/v1/namespaces/default/serviceaccounts/{account}") is None
+    assert kube.get("/apis/apps/v1/namespaces/default/deployments/webapp-injection") is None
