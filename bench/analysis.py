@@ -11,7 +11,7 @@ from bench.stats import LinearFit, linear_fit, marginal_cost
 
 OVERHEAD_TARGET = 1.15
 FLOOR_MULTIPLE = 2.0
-# Per-app cost of the last size step over the step before it; above this, growth is superlinear.
+# Per-app cost at the largest size over that at the size before it; above this, growth is superlinear.
 LINEAR_RATIO_LIMIT = 1.25
 LINEAR_R2_MIN = 0.99
 
@@ -21,16 +21,19 @@ class Growth:
     fit: LinearFit
     step_costs: list[float]
     """Per-app cost of each step between consecutive sizes (seconds per app)."""
-    last_step_ratio: float | None
-    """Per-app cost of the last step over that of the step before it (1.0 when linear)."""
+    per_app_costs: list[float]
+    """Per-app cost at each size after the first: (T(n) - T(n0)) / (n - n0), n0 the smallest size."""
+    cost_ratio: float | None
+    """Per-app cost at the largest size over that at the size before it (1.0 when linear)."""
     exponent: float | None
-    """k in (T(n) - T(n0)) ~ (n - n0)^k over the last two steps (1.0 when linear)."""
+    """k in T(n) - T(n0) ~ (n - n0)^k between the two largest sizes (1.0 when linear)."""
     verdict: str
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["fit"] = {"slope_s_per_app": self.fit.slope, "intercept_s": self.fit.intercept, "r2": self.fit.r2}
         data["step_costs_s_per_app"] = data.pop("step_costs")
+        data["per_app_costs_s"] = data.pop("per_app_costs")
         return data
 
 
@@ -40,21 +43,21 @@ def growth(sizes: Sequence[int], times: Sequence[float]) -> Growth:
         raise ValueError(f"sizes must be distinct and ascending: {list(sizes)}")
     fit = linear_fit([float(n) for n in sizes], times)
     steps = [marginal_cost(sizes[i], times[i], sizes[i + 1], times[i + 1]) for i in range(len(sizes) - 1)]
-    ratio = steps[-1] / steps[-2] if len(steps) >= 2 and steps[-2] > 0 else None
-    exponent = None
-    if len(sizes) >= 3:
-        rise_last, rise_prev = times[-1] - times[0], times[-2] - times[0]
-        if rise_last > 0 and rise_prev > 0:
-            exponent = math.log(rise_last / rise_prev) / math.log((sizes[-1] - sizes[0]) / (sizes[-2] - sizes[0]))
-    if ratio is None:
+    per_app = [marginal_cost(sizes[0], times[0], n, t) for n, t in zip(sizes[1:], times[1:], strict=True)]
+    cost_ratio = exponent = None
+    if len(per_app) >= 2 and per_app[-2] > 0 and per_app[-1] > 0:
+        cost_ratio = per_app[-1] / per_app[-2]
+        spans = (sizes[-1] - sizes[0]) / (sizes[-2] - sizes[0])
+        exponent = 1.0 + math.log(cost_ratio) / math.log(spans)
+    if cost_ratio is None:
         verdict = "undetermined (needs three sizes with rising times)"
-    elif ratio > LINEAR_RATIO_LIMIT:
+    elif cost_ratio > LINEAR_RATIO_LIMIT:
         verdict = "superlinear"
     elif fit.r2 < LINEAR_R2_MIN:
         verdict = "not linear (poor fit)"
     else:
         verdict = "linear"
-    return Growth(fit, steps, ratio, exponent, verdict)
+    return Growth(fit, steps, per_app, cost_ratio, exponent, verdict)
 
 
 def ratio(numerator: float, denominator: float) -> float:
@@ -73,11 +76,11 @@ def targets(
 ) -> dict[str, Any]:
     """Overhead ratio at every size, and the largest size against 2x floor + linear cost.
 
-    The linear cost per app is the program's own cost per app over the step before the last, so a
-    steeper last step (superlinear growth) or a fixed cost above twice the import floor fails it.
+    The linear cost per app is the program's own per-app cost at the second largest size, so
+    superlinear growth beyond it, or a fixed cost above twice the import floor, fails the budget.
     """
     ratios = [ratio(p, f) for p, f in zip(program_s, flat_s, strict=True)]
-    per_app = program.step_costs[-2] if len(program.step_costs) >= 2 else program.fit.slope
+    per_app = program.per_app_costs[-2] if len(program.per_app_costs) >= 2 else program.fit.slope
     budget = budget_at(sizes[-1], floor_s, per_app)
     return {
         "overhead_ratio_by_n": dict(zip((str(n) for n in sizes), ratios, strict=True)),
@@ -85,8 +88,11 @@ def targets(
         "overhead_ok": all(r <= OVERHEAD_TARGET for r in ratios),
         "largest_n": sizes[-1],
         "largest_n_time_s": program_s[-1],
+        "largest_n_per_app_s": per_app,
         "largest_n_budget_s": budget,
-        "largest_n_budget_rule": f"{FLOOR_MULTIPLE:g} x import floor + n x per-app cost of the step before the last",
+        "largest_n_budget_rule": f"{FLOOR_MULTIPLE:g} x import floor + n x per-app cost at n={sizes[-2]}"
+        if len(sizes) >= 2
+        else f"{FLOOR_MULTIPLE:g} x import floor",
         "largest_n_over_floor": program_s[-1] / floor_s,
         "largest_n_ok": program_s[-1] <= budget,
     }

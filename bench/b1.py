@@ -19,7 +19,7 @@ from bench.stats import median
 
 DEFAULT_SIZES = (1, 10, 100, 500)
 DEFAULT_RUNS = 5
-PROFILE_MAX_N = 100
+PROFILE_N = 250
 PLOT_FILE = results.RESULTS_DIR / "b1.png"
 
 
@@ -152,11 +152,12 @@ def table(section: dict[str, Any]) -> str:
         lines.append("")
         for key in ("program_wall", "flat_wall", "program_eval", "flat_eval"):
             g = grown[key]
-            ratio = g["last_step_ratio"]
+            ratio = g["cost_ratio"]
             exponent = g["exponent"]
+            costs = " ".join(f"{c * 1000:.1f}" for c in g["per_app_costs_s"])
             lines.append(
-                f"{key:<13} per app {g['fit']['slope_s_per_app'] * 1000:7.2f} ms (fit), R2 {g['fit']['r2']:.4f}, "
-                f"last/previous step cost {'n/a' if ratio is None else f'{ratio:.2f}'}, "
+                f"{key:<13} fit {g['fit']['slope_s_per_app'] * 1000:6.2f} ms/app, R2 {g['fit']['r2']:.4f}; "
+                f"per-app cost by n [{costs}] ms, last/previous {'n/a' if ratio is None else f'{ratio:.2f}'}, "
                 f"exponent {'n/a' if exponent is None else f'{exponent:.2f}'}: {g['verdict']}"
             )
         t = section["targets"]
@@ -174,7 +175,7 @@ def table(section: dict[str, Any]) -> str:
     if profile:
         lines.append("")
         lines.append(f"profile at n={profile['n']} ({profile['total_s']:.2f} s profiled), top cumulative costs:")
-        for item in profile["cumulative"][:8]:
+        for item in profile["cumulative"][:10]:
             lines.append(f"  {item['seconds']:7.3f} s {item['share'] * 100:5.1f}%  {item['function']}")
     return "\n".join(lines)
 
@@ -203,7 +204,7 @@ def run(
         section = summarize(raw, runs, started, load_before)
         missed = "targets" in section and not (section["targets"]["overhead_ok"] and section["targets"]["largest_n_ok"])
         if profile and missed:
-            n = max((s for s in sizes if s <= PROFILE_MAX_N), default=min(sizes))
+            n = min(PROFILE_N, max(sizes))
             log(f"b1: a target is missed; profiling n={n}")
             section["profile"] = profile_summary(n, workdir)
     section["duration_s"] = time.perf_counter() - begin

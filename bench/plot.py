@@ -36,7 +36,8 @@ def plot_b1(section: dict[str, Any], path: Path) -> None:
         grown = section.get("growth", {}).get(f"{name}_wall")
         if grown:
             fit = grown["fit"]
-            xs = [min(sizes), max(sizes)]
+            low, high = min(sizes), max(sizes)
+            xs = [low * (high / low) ** (i / 60) for i in range(61)] if high > low else [low]
             ax_time.plot(
                 xs,
                 [fit["intercept_s"] + fit["slope_s_per_app"] * x for x in xs],
@@ -64,7 +65,12 @@ def plot_b1(section: dict[str, Any], path: Path) -> None:
     ax_mem.grid(True, which="both", alpha=0.3)
     ax_mem.legend(fontsize=8, loc="upper left")
     machine = section.get("machine", {})
-    fig.suptitle(f"{machine.get('cpu_count', '?')} cores, background load; {section.get('timestamp', '')}", fontsize=9)
+    load = machine.get("load_average_before") or machine.get("load_average") or []
+    load_text = f", load average {load[0]:.1f} at start" if load else ""
+    fig.suptitle(
+        f"{machine.get('cpu_count', '?')} cores shared with background work{load_text}; {section.get('timestamp', '')}",
+        fontsize=9,
+    )
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import shutil
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,30 +33,29 @@ class Section:
         return [m for m in (check() for check in self.prerequisites) if m]
 
 
-def _pulumi_cli() -> str | None:
-    """The Pulumi CLI from the project toolchain (`make toolchain`), or on PATH."""
-    try:
-        found = subprocess.run(
-            ["bash", str(ROOT / "localenv" / "toolchain.sh"), "bindir"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-        bindir = found.stdout.strip()
-    except (OSError, subprocess.TimeoutExpired):
-        bindir = ""
-    if (bindir and (ROOT / bindir / "pulumi").exists()) or shutil.which("pulumi"):
-        return None
-    return "the pulumi CLI (make toolchain)"
+def _toolchain(*groups: str) -> Callable[[], str | None]:
+    """The binaries `make toolchain` builds, checked by `localenv/toolchain.sh check`."""
+
+    def check() -> str | None:
+        argv = ["bash", str(ROOT / "localenv" / "toolchain.sh"), "check", *groups]
+        try:
+            done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+        except (OSError, subprocess.TimeoutExpired) as error:
+            return f"toolchain check failed to run: {error}"
+        if done.returncode == 0:
+            return None
+        detail = (done.stderr or done.stdout).strip().splitlines()
+        return f"toolchain {' '.join(groups) or 'all'} (make toolchain): {detail[-1] if detail else 'missing'}"
+
+    return check
 
 
 SECTIONS = {
     "b1": Section("b1", "program evaluation under mocks"),
     # B2 HOOK: real engine (`pulumi preview`/`up` against the local control plane).
-    "b2": Section("b2", "real engine", [_pulumi_cli]),
+    "b2": Section("b2", "real engine", [_toolchain("engine")]),
     # B3 HOOK: delivery latency (secret change in Vault to the value seen by each app).
-    "b3": Section("b3", "delivery latency", [_pulumi_cli]),
+    "b3": Section("b3", "delivery latency", [_toolchain()]),
 }
 
 

@@ -155,7 +155,8 @@ class LocalStack:
         return self.pulumi("destroy", "--yes", "--skip-preview")
 
     def outputs(self) -> dict[str, object]:
-        result: dict[str, object] = json.loads(self.pulumi("stack", "output", "--json").stdout)
+        output = self.pulumi("stack", "output", "--json", "--stack", STACK, stack=False)
+        result: dict[str, object] = json.loads(output.stdout)
         return result
 
     def export(self) -> str:

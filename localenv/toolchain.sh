@@ -43,7 +43,7 @@ k8s_minor() { local v=${KUBERNETES_VERSION#v}; v=${v#*.}; echo "${v%%.*}"; }
 # comes from, and extra ldflags.
 spec() {
   local name=$1
-  DIR= PKG= MOD= VER= LDFLAGS= PREP_FN= POST_FN=
+  DIR= PKG= MOD= VER= LDFLAGS= PREP_FN= POST_FN= SHOW=
   case $name in
     etcd)
       DIR=etcd-$ETCD_VERSION MOD=go.etcd.io/etcd/server/v3 VER=$ETCD_VERSION PKG=$MOD ;;
@@ -65,12 +65,12 @@ spec() {
       LDFLAGS="-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" ;;
     pulumi-resource-kubernetes)
       DIR=pulumi-resource-kubernetes-$PULUMI_K8S_VERSION MOD=github.com/pulumi/pulumi-kubernetes/provider/v4
-      VER=$PULUMI_K8S_PSEUDO PKG=$MOD/cmd/$name PREP_FN=prep_kubernetes
+      VER=$PULUMI_K8S_PSEUDO PKG=$MOD/cmd/$name PREP_FN=prep_kubernetes SHOW=$PULUMI_K8S_VERSION
       LDFLAGS="-X $MOD/pkg/version.Version=$PULUMI_K8S_VERSION" ;;
     pulumi-resource-vault)
       # Local main package (see its main.go) bridging the upstream provider.
       DIR=pulumi-resource-vault-$PULUMI_VAULT_VERSION MOD=github.com/hashicorp/terraform-provider-vault
-      VER=$TPV_PSEUDO PKG=. LDFLAGS="-X main.Version=$PULUMI_VAULT_VERSION" ;;
+      VER=$TPV_PSEUDO PKG=. LDFLAGS="-X main.Version=$PULUMI_VAULT_VERSION" SHOW=$PULUMI_VAULT_VERSION ;;
     vault-secrets-operator)
       DIR=vault-secrets-operator-$VSO_VERSION MOD=github.com/hashicorp/vault-secrets-operator VER=$VSO_VERSION PKG=$MOD
       LDFLAGS="-X $MOD/internal/version.GitVersion=$VSO_VERSION" ;;
@@ -244,7 +244,7 @@ build_one() {
     log "ok $name (cached)"
     return
   fi
-  log "building $name $VER ..."
+  log "building $name ${SHOW:-$VER} ..."
   mkdir -p "$out"
   local t0=$SECONDS args=(-C "$w" -trimpath -pgo=off -ldflags "-s -w $LDFLAGS")
   if [[ -n $PREP_FN ]]; then
@@ -259,8 +259,8 @@ build_one() {
   [[ -z $PREP_FN ]] || rm -rf "$CACHE/$DIR/build"
   echo "$st" >"$out/.$name.stamp"
   local dt=$((SECONDS - t0))
-  printf '%s %s %s %ds\n' "$(date -u +%FT%TZ)" "$name" "$VER" "$dt" >>"$CACHE/build-times.log"
-  log "built $name $VER in $((dt / 60))m$((dt % 60))s"
+  printf '%s %s %s %ds\n' "$(date -u +%FT%TZ)" "$name" "${SHOW:-$VER}" "$dt" >>"$CACHE/build-times.log"
+  log "built $name ${SHOW:-$VER} in $((dt / 60))m$((dt % 60))s"
 }
 
 members_of() { # GROUP -> names, one per line

@@ -151,6 +151,11 @@ class ControlPlane:
         return self.openbao_tls_dir / openbao.CA_FILE
 
     @property
+    def published_vault_ca_file(self) -> Path:
+        """A copy of the current CA that stays while OpenBao is down (OpenBao removes its own on exit)."""
+        return self.state_dir / "vault-ca.pem"
+
+    @property
     def apiserver_url(self) -> str:
         return apiserver_url(self.ports.apiserver)
 
@@ -173,10 +178,10 @@ class ControlPlane:
             "KUBE_CLIENT_KEY_FILE": str(self.pki.key("admin")),
             "VAULT_ADDR": self.vault_addr,
             "VAULT_TOKEN": self.vault_token,
-            "VAULT_CACERT": str(self.vault_ca_file),
+            "VAULT_CACERT": str(self.published_vault_ca_file),
             "BAO_ADDR": self.vault_addr,
             "BAO_TOKEN": self.vault_token,
-            "BAO_CACERT": str(self.vault_ca_file),
+            "BAO_CACERT": str(self.published_vault_ca_file),
             "ETCD_ENDPOINT": self.etcd_url,
             "LOCALCP_STATE_DIR": str(self.state_dir),
         }
@@ -411,6 +416,9 @@ class ControlPlane:
             return self.unseal_key is not None
 
         self._wait(OPENBAO, key_printed, "OpenBao unseal key in its log", timeout)
+        published = self.published_vault_ca_file.with_suffix(".tmp")
+        published.write_bytes(self.vault_ca_file.read_bytes())
+        published.replace(self.published_vault_ca_file)
         self.save()
 
     def _wait(self, name: str, check: Callable[[], bool], what: str, timeout: float) -> None:

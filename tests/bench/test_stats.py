@@ -43,8 +43,9 @@ def test_linear_growth_is_called_linear() -> None:
     sizes = [1, 10, 100, 500]
     g = growth(sizes, [1.0 + 0.03 * n for n in sizes])
     assert g.verdict == "linear"
-    assert g.last_step_ratio == pytest.approx(1.0)
+    assert g.cost_ratio == pytest.approx(1.0)
     assert g.exponent == pytest.approx(1.0)
+    assert g.per_app_costs == pytest.approx([0.03, 0.03, 0.03])
 
 
 def test_quadratic_growth_is_called_superlinear_though_r2_is_high() -> None:
@@ -52,8 +53,8 @@ def test_quadratic_growth_is_called_superlinear_though_r2_is_high() -> None:
     g = growth(sizes, [1.0 + 0.01 * n + 0.0001 * n * n for n in sizes])
     assert g.fit.r2 > 0.95
     assert g.verdict == "superlinear"
-    assert g.last_step_ratio is not None and g.last_step_ratio > 2
-    assert g.exponent is not None and g.exponent > 1.3
+    assert g.cost_ratio is not None and g.cost_ratio > 2
+    assert g.exponent is not None and 1.6 < g.exponent < 1.8
 
 
 def test_growth_needs_ascending_sizes() -> None:

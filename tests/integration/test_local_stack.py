@@ -45,7 +45,7 @@ def raw_config(stack: LocalStack, key: str) -> Any:
 
 def planned_steps(stack: LocalStack) -> list[dict[str, Any]]:
     steps: list[dict[str, Any]] = json.loads(stack.preview("--json").stdout).get("steps", [])
-    return [s for s in steps if s["op"] != "same"]
+    return [s for s in steps if s["op"] not in {"same", "read"}]
 
 
 def app_client(cp: ControlPlane, vault: VaultClient, namespace: str, account: str, role: str) -> VaultClient:
@@ -193,9 +193,10 @@ def test_07b_renaming_an_app_destroys_no_mount(stack: LocalStack, root_vault: Va
 def test_07c_deleting_a_protected_mount_is_refused(stack: LocalStack, root_vault: VaultClient) -> None:
     edit_config(stack, "protectMounts", True)
     stack.up()
-    kv, apps = raw_config(stack, "kv"), raw_config(stack, "apps")
+    kv, apps, values = raw_config(stack, "kv"), raw_config(stack, "apps"), raw_config(stack, "secretValues")
     edit_config(stack, "kv", [m for m in kv if m["path"] != "kvv2"])
     edit_config(stack, "apps", [a for a in apps if a["name"] != "webapp-vso"])
+    edit_config(stack, "secretValues", {k: v for k, v in values.items() if not k.startswith("kvv2/")})
     refused = stack.pulumi("up", "--yes", "--skip-preview", check=False)
     output = refused.stdout + refused.stderr
     assert refused.returncode != 0
@@ -203,6 +204,7 @@ def test_07c_deleting_a_protected_mount_is_refused(stack: LocalStack, root_vault
     assert "kvv2/" in root_vault.request("GET", "sys/mounts")["data"]
     edit_config(stack, "kv", kv)
     edit_config(stack, "apps", apps)
+    edit_config(stack, "secretValues", values)
     edit_config(stack, "protectMounts", False)
     stack.up()
     stack.preview("--expect-no-changes")

@@ -76,7 +76,7 @@ def test_env_contract_and_roundtrip(tmp_path: Path) -> None:
     env = json.loads((cp.state_dir / "env.json").read_text())
     assert env["KUBECONFIG"] == str(cp.state_dir / "kubeconfig")
     assert env["VAULT_ADDR"] == env["BAO_ADDR"] == "https://127.0.0.1:24000"
-    ca = str(cp.state_dir / "openbao-tls" / "vault-ca.pem")
+    ca = str(cp.state_dir / "vault-ca.pem")
     assert env["VAULT_CACERT"] == env["BAO_CACERT"] == ca
     assert env["VAULT_TOKEN"] == "root-abc"
     assert env["KUBE_APISERVER_URL"] == "https://127.0.0.1:22000"

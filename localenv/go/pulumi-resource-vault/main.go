@@ -33,6 +33,13 @@ var Version = "0.0.0-dev"
 //go:embed sdk-tokens.json
 var sdkTokensJSON []byte
 
+// Names pulumi-vault maps by hand, which the rule in match cannot derive.
+var overrides = map[string]string{
+	"vault_azure_secret_backend":                "vault:azure/backend:Backend",
+	"vault_azure_secret_backend_role":           "vault:azure/backendRole:BackendRole",
+	"vault_identity_oidc_key_allowed_client_id": "vault:identity/oidcKeyAllowedClientID:OidcKeyAllowedClientID",
+}
+
 func main() {
 	prov := shimv2.NewProvider(vault.Provider())
 	info := tfbridge.ProviderInfo{
@@ -56,6 +63,12 @@ func main() {
 	prov.DataSourcesMap().Range(func(k string, _ shim.Resource) bool { tfDataSources = append(tfDataSources, k); return true })
 
 	resources, missingRes := match(tfResources, sdk.Resources, "")
+	for tf, tok := range overrides {
+		if _, ok := resources[tf]; !ok && contains(missingRes, tok) {
+			resources[tf] = tok
+			missingRes = remove(missingRes, tok)
+		}
+	}
 	for tf, tok := range resources {
 		info.Resources[tf] = &tfbridge.ResourceInfo{Tok: tokens.Type(tok)}
 	}
@@ -136,6 +149,25 @@ func match(tfNames, sdkTokens []string, namePrefix string) (map[string]string, [
 	}
 	sort.Strings(missing)
 	return out, missing
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func remove(list []string, s string) []string {
+	out := list[:0]
+	for _, x := range list {
+		if x != s {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 func modScore(prefix, mod string) int {
