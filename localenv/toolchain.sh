@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR disable=SC2317  # hooks are called indirectly
 # Builds the binaries the local integration tests need from Go modules, into a
 # versioned cache outside the repo, and links them into one bin dir.
 #
@@ -12,7 +13,6 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=versions.env
 source "$HERE/versions.env"
 
 CACHE=${VAULT_K8S_CACHE:-$HOME/.cache/vault-k8s}
@@ -43,7 +43,7 @@ k8s_minor() { local v=${KUBERNETES_VERSION#v}; v=${v#*.}; echo "${v%%.*}"; }
 # comes from, and extra ldflags.
 spec() {
   local name=$1
-  DIR= PKG= MOD= VER= LDFLAGS= PREP_FN= POST_FN= SHOW=
+  DIR='' PKG='' MOD='' VER='' LDFLAGS='' PREP_FN='' POST_FN='' SHOW=
   case $name in
     etcd)
       DIR=etcd-$ETCD_VERSION MOD=go.etcd.io/etcd/server/v3 VER=$ETCD_VERSION PKG=$MOD ;;
@@ -125,11 +125,11 @@ pin() {
     kube-apiserver | kube-controller-manager)
       # Every staging module k8s.io/kubernetes replaces with ./staging/... is
       # published as k8s.io/<m> v0.<minor>.<patch>.
-      local stag=v0.${KUBERNETES_VERSION#v1.} m
-      for m in $(sed -nE 's#^[[:space:]]*(replace[[:space:]]+)?(k8s\.io/[^[:space:]]+)[[:space:]]+=>[[:space:]]+\./staging/.*#\2#p' \
-        "$(cd "$dir" && gomod_of "$MOD@$VER")"); do
+      local stag=v0.${KUBERNETES_VERSION#v1.} m upstream
+      upstream=$(cd "$dir" && gomod_of "$MOD@$VER")
+      while read -r m; do
         (cd "$dir" && go mod edit -replace "$m=$m@$stag")
-      done
+      done < <(sed -nE 's#^[[:space:]]*(replace[[:space:]]+)?(k8s\.io/[^[:space:]]+)[[:space:]]+=>[[:space:]]+\./staging/.*#\2#p' "$upstream")
       (cd "$dir" && go get -tool "$PKG@$VER") ;;
     pulumi)
       (cd "$dir" && copy_remote_replaces "$(gomod_of "$MOD@$VER")" &&
@@ -248,9 +248,9 @@ build_one() {
   mkdir -p "$out"
   local t0=$SECONDS args=(-C "$w" -trimpath -pgo=off -ldflags "-s -w $LDFLAGS")
   if [[ -n $PREP_FN ]]; then
-    local extra
+    local extra # one build flag
     extra=$("$PREP_FN" "$name")
-    args+=($extra)
+    args+=("$extra")
   fi
   go build "${args[@]}" -o "$out/.$name.tmp" "$PKG"
   mv -f "$out/.$name.tmp" "$out/$name"
@@ -262,6 +262,8 @@ build_one() {
   printf '%s %s %s %ds\n' "$(date -u +%FT%TZ)" "$name" "${SHOW:-$VER}" "$dt" >>"$CACHE/build-times.log"
   log "built $name ${SHOW:-$VER} in $((dt / 60))m$((dt % 60))s"
 }
+
+valid_group() { [[ " ${ALL_GROUPS[*]} " == *" $1 "* ]] || die "unknown group $1 (groups: ${ALL_GROUPS[*]})"; }
 
 members_of() { # GROUP -> names, one per line
   case $1 in
@@ -286,8 +288,12 @@ install_groups() {
   command -v go >/dev/null || die "go not found on PATH"
   GO_VERSION=$(go env GOVERSION)
   mkdir -p "$CACHE" "$BIN"
+  # One install at a time per cache (builds share scratch dirs).
+  exec 9>"$CACHE/.lock"
+  flock 9
+  for g in "${groups[@]}"; do valid_group "$g"; done
   for g in "${groups[@]}"; do
-    names=$(members_of "$g") || exit 1
+    names=$(members_of "$g")
     for n in $names; do
       if reason=$(unavailable_reason "$n"); then
         log "skip $n: $reason"
@@ -304,7 +310,8 @@ check() { # [GROUP...] -> non-zero naming missing binaries
   local names=() missing=() g n
   if (($#)); then
     for g in "$@"; do
-      names+=($(members_of "$g")) || exit 1
+      valid_group "$g"
+      mapfile -t -O "${#names[@]}" names < <(members_of "$g")
       [[ $g != engine ]] || names+=(pulumi-language-python-exec)
     done
   else

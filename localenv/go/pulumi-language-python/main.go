@@ -3,8 +3,9 @@
 // proxy does not serve, so this one is built from the released sdk/v3 module
 // instead. It covers what `pulumi up/preview/destroy/refresh` need: run the
 // program through pulumi-language-python-exec (which must sit next to this
-// binary) with the project's virtualenv, and install its requirements. Plugins
-// are not discovered from the program; providers are found on PATH.
+// binary) with the project's virtualenv, run Python policy packs and plugins,
+// and install requirements. Plugins are not discovered from the program;
+// providers are found on PATH.
 package main
 
 import (
@@ -216,6 +217,46 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// RunPlugin runs a Python plugin directory; policy packs (analyzers) go through
+// the SDK's pulumi.policy entry point, like the upstream host does.
+func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, server grpc.ServerStreamingServer[pulumirpc.RunPluginResponse]) error {
+	tc, err := resolve(req.GetInfo())
+	if err != nil {
+		return err
+	}
+	program := req.GetInfo().GetProgramDirectory()
+	if program == "" {
+		program = req.GetProgram()
+	}
+	var args []string
+	if req.GetKind() == "analyzer" {
+		args = append(append([]string{"-u", "-m", "pulumi.policy"}, req.GetArgs()...), program)
+	} else {
+		args = append([]string{"-u", program}, req.GetArgs()...)
+	}
+	cmd, err := tc.Command(server.Context(), args...)
+	if err != nil {
+		return err
+	}
+	cmd.Dir = req.GetPwd()
+	cmd.Env = append(append(cmdEnv(cmd), "PYTHONUNBUFFERED=1"), req.GetEnv()...)
+	cmd.Stdout = &streamWriter{send: func(b []byte) error {
+		return server.Send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stdout{Stdout: b}})
+	}}
+	cmd.Stderr = &streamWriter{send: func(b []byte) error {
+		return server.Send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stderr{Stderr: b}})
+	}}
+	code := 0
+	if err := cmd.Run(); err != nil {
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) {
+			return err
+		}
+		code = exit.ExitCode()
+	}
+	return server.Send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Exitcode{Exitcode: int32(code)}})
 }
 
 func (h *host) InstallDependencies(req *pulumirpc.InstallDependenciesRequest, server grpc.ServerStreamingServer[pulumirpc.InstallDependenciesResponse]) error {
