@@ -37,8 +37,9 @@ demo: venv toolchain
 demo-down: venv
 	$(PY) -m localenv.demo --down
 
+# The local stack's backend, passphrase and config copy live with the control plane (make demo).
 preview: venv
-	bash pipeline/preview.sh $(STACK)
+	@if [ "$(STACK)" = local ]; then eval "$$($(PY) -m localenv.stack env)"; fi; bash pipeline/preview.sh $(STACK)
 
 bench: venv toolchain
 	$(PY) -m bench

@@ -14,6 +14,7 @@ from derive.tls import CA_CERT_PATH, CA_SECRET_NAME, vault_ca_in_use
 from derive.workloads import delivery_command
 from providers import Providers
 from stackconfig.load import LoadedConfig
+from stackconfig.models import AppDecl, KvRef
 
 
 @dataclass
@@ -37,29 +38,44 @@ def build(loaded: LoadedConfig, providers: Providers) -> Built:
         opts,
     )
     after = platform.ready if cfg.vault.mode == "internal" else []
-    engines: list[pulumi.ComponentResource] = [
-        KvEngine(f"kv-{m.path}", KvEngineArgs(m, loaded.seed_values, cfg.protect_mounts, after), opts) for m in cfg.kv
-    ]
-    engines += [PkiEngine(f"pki-{m.path}", PkiEngineArgs(m, cfg.protect_mounts, after), opts) for m in cfg.pki]
+    kv = {m.path: KvEngine(f"kv-{m.path}", KvEngineArgs(m, loaded.seed_values, cfg.protect_mounts, after), opts)
+          for m in cfg.kv}  # fmt: skip
+    pki = {m.path: PkiEngine(f"pki-{m.path}", PkiEngineArgs(m, cfg.protect_mounts, after), opts) for m in cfg.pki}
+    reads = {app.name: app_reads(app, kv, pki) for app in cfg.apps}
     ca = vault_ca_in_use(cfg)
     by_method = {m: [a for a in cfg.apps if a.method == m] for m in ("csi", "injector", "vso")}
     auth_path = platform.auth_backend.path
     integrations: dict[str, pulumi.ComponentResource] = {}
     if by_method["csi"]:
         integrations["csi"] = CsiIntegration(
-            "csi", CsiIntegrationArgs(cfg, by_method["csi"], auth_path, CA_CERT_PATH if ca else None, engines), opts
+            "csi", CsiIntegrationArgs(cfg, by_method["csi"], auth_path, CA_CERT_PATH if ca else None, reads), opts
         )
     if by_method["injector"]:
         integrations["injector"] = InjectorIntegration(
             "injector",
-            InjectorIntegrationArgs(cfg, by_method["injector"], auth_path, CA_SECRET_NAME if ca else None, engines),
+            InjectorIntegrationArgs(cfg, by_method["injector"], auth_path, CA_SECRET_NAME if ca else None, reads),
             opts,
         )
     if by_method["vso"]:
         integrations["vso"] = VsoIntegration(
-            "vso", VsoIntegrationArgs(cfg, by_method["vso"], auth_path, CA_SECRET_NAME if ca else None, engines), opts
+            "vso", VsoIntegrationArgs(cfg, by_method["vso"], auth_path, CA_SECRET_NAME if ca else None, reads), opts
         )
+    engines: list[pulumi.ComponentResource] = [*kv.values(), *pki.values()]
     return Built(platform, engines, integrations)
+
+
+def app_reads(app: AppDecl, kv: dict[str, KvEngine], pki: dict[str, PkiEngine]) -> list[pulumi.Resource]:
+    """The resources an app's workload must wait for: only what it reads, so cost stays linear in apps."""
+    found: list[pulumi.Resource] = []
+    for ref in app.secrets:
+        ready = (
+            kv[ref.mount].ready_by_path.get(ref.path)
+            if isinstance(ref, KvRef)
+            else pki[ref.mount].roles_by_name.get(ref.role)
+        )
+        if ready is not None and ready not in found:
+            found.append(ready)
+    return found
 
 
 def app_outputs(loaded: LoadedConfig) -> dict[str, Any]:

@@ -80,6 +80,12 @@ def measure(sizes: Sequence[int], runs: int, workdir: Path, say: Callable[[str],
     return {"floor": floor, "rows": rows}
 
 
+def _machine(load_before: list[float]) -> dict[str, Any]:
+    info = results.machine_info()
+    after = info.pop("load_average")
+    return {**info, "load_average_before": load_before, "load_average_after": [round(x, 2) for x in after]}
+
+
 def summarize(raw: dict[str, Any], runs: int, started: str, load_before: list[float]) -> dict[str, Any]:
     floor: Series = raw["floor"]
     rows = raw["rows"]
@@ -92,7 +98,7 @@ def summarize(raw: dict[str, Any], runs: int, started: str, load_before: list[fl
         "status": "ok",
         "timestamp": started,
         "finished": results.now(),
-        "machine": {**results.machine_info(), "load_average_before": load_before},
+        "machine": _machine(load_before),
         "method": {
             "runs_per_point": runs,
             "statistic": "median",

@@ -65,7 +65,7 @@ def plot_b1(section: dict[str, Any], path: Path) -> None:
     ax_mem.grid(True, which="both", alpha=0.3)
     ax_mem.legend(fontsize=8, loc="upper left")
     machine = section.get("machine", {})
-    load = machine.get("load_average_before") or machine.get("load_average") or []
+    load = machine.get("load_average_before") or []
     load_text = f", load average {load[0]:.1f} at start" if load else ""
     fig.suptitle(
         f"{machine.get('cpu_count', '?')} cores shared with background work{load_text}; {section.get('timestamp', '')}",

@@ -1,6 +1,6 @@
 """Secrets Store CSI driver with the Vault provider."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
@@ -25,8 +25,8 @@ class CsiIntegrationArgs:
     """The kubernetes auth mount."""
     ca_cert_path: str | None = None
     """Where the CSI provider pod finds Vault's CA, if Vault is external and verified."""
-    secrets_ready: Sequence[pulumi.Resource] = field(default_factory=list)
-    """Seeded secrets and engines the workloads read."""
+    secrets_ready: Mapping[str, Sequence[pulumi.Resource]] = field(default_factory=dict)
+    """Per app: the seeded secrets and PKI roles it reads."""
 
 
 class CsiIntegration(pulumi.ComponentResource):
@@ -74,6 +74,6 @@ class CsiIntegration(pulumi.ComponentResource):
                 app,
                 csi_pod_spec(app),
                 skip_await=cfg.workloads.skip_await,
-                depends_on=[identity, spc, *args.secrets_ready],
+                depends_on=[identity, spc, *args.secrets_ready.get(app.name, [])],
             )
         self.register_outputs({"apps": [app.name for app in args.apps]})

@@ -46,9 +46,13 @@ class KvEngine(pulumi.ComponentResource):
             )
             mount_path = self.mount.path
         self.secrets = []
+        # What a reader of each declared secret must wait for: the seeded secret, else the new mount.
+        self.ready_by_path: dict[str, pulumi.Resource] = {}
         for secret in decl.secrets:
             seed = args.seed_values.get(f"{decl.path}/{secret.path}")
             if seed is None:
+                if self.mount is not None:
+                    self.ready_by_path[secret.path] = self.mount
                 continue
             self.secrets.append(
                 vault.kv.SecretV2(
@@ -59,6 +63,7 @@ class KvEngine(pulumi.ComponentResource):
                     opts=child(self, depends_on=args.depends_on),
                 )
             )
+            self.ready_by_path[secret.path] = self.secrets[-1]
         self.register_outputs({"path": decl.path})
 
 
@@ -116,4 +121,7 @@ class PkiEngine(pulumi.ComponentResource):
             )
             for role in decl.roles
         ]
+        self.roles_by_name: dict[str, pulumi.Resource] = {
+            r.name: res for r, res in zip(decl.roles, self.roles, strict=True)
+        }
         self.register_outputs({"path": self.mount.path, "rootCertificate": self.root.certificate})

@@ -1,6 +1,6 @@
 """Vault Agent sidecar injector."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
@@ -22,8 +22,8 @@ class InjectorIntegrationArgs:
     """The kubernetes auth mount."""
     ca_secret: str | None = None
     """Secret with Vault's CA for the agent, if Vault is external and verified."""
-    secrets_ready: Sequence[pulumi.Resource] = field(default_factory=list)
-    """Seeded secrets and engines the agents read."""
+    secrets_ready: Mapping[str, Sequence[pulumi.Resource]] = field(default_factory=dict)
+    """Per app: the seeded secrets and PKI roles it reads."""
 
 
 class InjectorIntegration(pulumi.ComponentResource):
@@ -45,6 +45,6 @@ class InjectorIntegration(pulumi.ComponentResource):
                 injector_pod_spec(app),
                 template_annotations=injector_annotations(app, args.ca_secret),
                 skip_await=args.config.workloads.skip_await,
-                depends_on=[identity, *args.secrets_ready],
+                depends_on=[identity, *args.secrets_ready.get(app.name, [])],
             )
         self.register_outputs({"apps": [app.name for app in args.apps]})

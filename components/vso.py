@@ -1,6 +1,6 @@
 """Vault Secrets Operator."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,8 +32,8 @@ class VsoIntegrationArgs:
     """The kubernetes auth mount."""
     ca_secret: str | None = None
     """Secret with Vault's CA for the operator, if Vault is external and verified."""
-    secrets_ready: Sequence[pulumi.Resource] = field(default_factory=list)
-    """Seeded secrets and engines the operator reads."""
+    secrets_ready: Mapping[str, Sequence[pulumi.Resource]] = field(default_factory=dict)
+    """Per app: the seeded secrets and PKI roles it reads."""
 
 
 class VsoIntegration(pulumi.ComponentResource):
@@ -93,7 +93,7 @@ class VsoIntegration(pulumi.ComponentResource):
                             "VaultStaticSecret",
                             ref.secret_name,
                             spec,
-                            [auth, *args.secrets_ready],
+                            [auth, *args.secrets_ready.get(app.name, [])],
                         )
                     )
                 else:
@@ -105,7 +105,7 @@ class VsoIntegration(pulumi.ComponentResource):
                             "VaultPKISecret",
                             ref.secret_name,
                             spec,
-                            [auth, *args.secrets_ready],
+                            [auth, *args.secrets_ready.get(app.name, [])],
                         )
                     )
             self.identities[app.name] = identity

@@ -161,3 +161,27 @@ class LocalStack:
 
     def export(self) -> str:
         return self.pulumi("stack", "export", "--stack", STACK, stack=False).stdout
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m localenv.stack env`: shell exports that point pulumi at the local stack."""
+    import shlex
+    import sys
+
+    from localenv.controlplane import ControlPlane
+
+    args = list(argv if argv is not None else sys.argv[1:])
+    if args != ["env"]:
+        print("usage: python -m localenv.stack env", file=sys.stderr)
+        return 2
+    cp = ControlPlane.load()
+    local = LocalStack(cp.state_dir, cp.env)
+    exports = {k: v for k, v in local.env().items() if os.environ.get(k) != v}
+    exports["PREVIEW_CONFIG_FILE"] = str(local.config_file)
+    for key, value in sorted(exports.items()):
+        print(f"export {key}={shlex.quote(value)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

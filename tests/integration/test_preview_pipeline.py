@@ -1,0 +1,110 @@
+"""`make preview STACK=local` for real: the policy pack runs, data loss is stopped, production is mandatory."""
+
+from __future__ import annotations
+
+import copy
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from localenv.stack import REPO, LocalStack
+
+
+@pytest.fixture(scope="module")
+def deployed(stack: LocalStack) -> Iterator[LocalStack]:
+    stack.up()
+    original = stack.config_file.read_text()
+    try:
+        yield stack
+    finally:
+        stack.config_file.write_text(original)
+        stack.destroy()
+
+
+def make_preview(
+    stack: LocalStack, out: Path, config_file: Path | None = None, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """Exactly what `make preview STACK=local` runs once the local environment is exported."""
+    full_env = {
+        **stack.env(),
+        "PREVIEW_CONFIG_FILE": str(config_file or stack.config_file),
+        "PREVIEW_OUT_DIR": str(out),
+        "PYTHON": str(REPO / ".venv" / "bin" / "python"),
+        **env,
+    }
+    return subprocess.run(
+        ["bash", "pipeline/preview.sh", "local"], cwd=REPO, env=full_env, capture_output=True, text=True,
+        timeout=300, check=False,
+    )  # fmt: skip
+
+
+def edited(stack: LocalStack, target: Path, change: dict[str, object]) -> Path:
+    document = yaml.safe_load(stack.config_file.read_text())
+    for key, value in change.items():
+        document["config"][f"vault-k8s:{key}"] = value
+    target.write_text(yaml.safe_dump(document, sort_keys=False))
+    return target
+
+
+def test_make_preview_runs_the_pack_and_passes_a_clean_stack(deployed: LocalStack, tmp_path: Path) -> None:
+    result = make_preview(deployed, tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    summary = (tmp_path / "summary.md").read_text()
+    assert "local" in summary
+    assert "data-loss" not in summary.lower()
+    events = (tmp_path / "events.jsonl").read_text()
+    assert "vault-k8s-guardrails" in events  # the pack was loaded and reported in
+
+
+def test_replacing_the_pki_root_is_flagged_and_fails(deployed: LocalStack, tmp_path: Path) -> None:
+    pki = yaml.safe_load(deployed.config_file.read_text())["config"]["vault-k8s:pki"]
+    changed = copy.deepcopy(pki)
+    changed[0]["root"]["commonName"] = "test-renamed"
+    config = edited(deployed, tmp_path / "Pulumi.local.yaml", {"pki": changed})
+    result = make_preview(deployed, tmp_path / "out", config)
+    summary = (tmp_path / "out" / "summary.md").read_text()
+    assert result.returncode != 0
+    assert "pki-pki-root" in summary and "replace" in summary
+    allowed = make_preview(deployed, tmp_path / "allowed", config, ALLOW_DATA_LOSS="pki-pki-root")
+    assert allowed.returncode == 0, allowed.stderr[-3000:]
+
+
+def test_moving_a_kv_mount_is_flagged_and_fails(deployed: LocalStack, tmp_path: Path) -> None:
+    document = yaml.safe_load(deployed.config_file.read_text())["config"]
+    kv = copy.deepcopy(document["vault-k8s:kv"])
+    apps = copy.deepcopy(document["vault-k8s:apps"])
+    values = copy.deepcopy(document["vault-k8s:secretValues"])
+    next(m for m in kv if m["path"] == "for-injection")["path"] = "for-injection-v2"
+    for app in apps:
+        for ref in app["secrets"]:
+            if ref.get("mount") == "for-injection":
+                ref["mount"] = "for-injection-v2"
+    values["for-injection-v2/my-pass"] = values.pop("for-injection/my-pass")
+    config = edited(deployed, tmp_path / "Pulumi.local.yaml", {"kv": kv, "apps": apps, "secretValues": values})
+    result = make_preview(deployed, tmp_path / "out", config)
+    summary = (tmp_path / "out" / "summary.md").read_text()
+    assert result.returncode != 0
+    assert "kv-for-injection-mount" in summary and "delete" in summary
+
+
+def test_production_copy_with_an_http_address_fails_on_the_mandatory_rule(deployed: LocalStack, tmp_path: Path) -> None:
+    vault = yaml.safe_load(deployed.config_file.read_text())["config"]["vault-k8s:vault"]
+    config = edited(
+        deployed,
+        tmp_path / "Pulumi.local.yaml",
+        {"production": True, "vault": {**vault, "workloadAddress": "http://127.0.0.1:28200"}},
+    )
+    result = make_preview(deployed, tmp_path / "out", config)
+    output = result.stdout + result.stderr + (tmp_path / "out" / "summary.md").read_text()
+    assert result.returncode != 0
+    assert "vault-address-https" in output
+    assert "mandatory" in output.lower()
+    advisory = edited(
+        deployed, tmp_path / "advisory.yaml", {"vault": {**vault, "workloadAddress": "http://127.0.0.1:28200"}}
+    )
+    assert make_preview(deployed, tmp_path / "advisory", advisory).returncode == 0
+    assert os.path.exists(tmp_path / "advisory" / "summary.md")
