@@ -24,7 +24,7 @@ lint: venv
 
 # Pure functions, the whole program under mocks, policy pack and pipeline: no servers needed.
 unit: lint
-	$(PY) -m pytest tests --ignore=tests/integration
+	$(PY) -m pytest tests --ignore=tests/integration --ignore=tests/delivery
 
 # Everything, including the real engine against the local control plane.
 test: lint toolchain

@@ -55,6 +55,13 @@ def vault_auth_spec(app: AppDecl, connection: str, auth_path: str) -> dict[str, 
     }
 
 
+def destination(secret_name: str | None, **extra: Any) -> dict[str, Any]:
+    """A Secret VSO creates and owns. `transformation: {}` is what the operator writes back into the spec when it
+    adds its finalizer; declaring it keeps that write from bumping the generation, which VSO would take as a
+    change: a second sync right after the first, and a rollout restart of the targets with no secret change."""
+    return {"name": secret_name, "create": True, **extra, "transformation": {}}
+
+
 def vault_static_secret_spec(ref: KvRef, auth: str, restart_target: str) -> dict[str, Any]:
     """KV v2 synced to a Secret; mount and path without `data/`, as VSO wants them."""
     return {
@@ -63,7 +70,7 @@ def vault_static_secret_spec(ref: KvRef, auth: str, restart_target: str) -> dict
         "mount": clean_segment(ref.mount),
         "path": clean_segment(ref.path),
         "refreshAfter": as_duration_text(ref.refresh_after),
-        "destination": {"name": ref.secret_name, "create": True},
+        "destination": destination(ref.secret_name),
         "rolloutRestartTargets": [{"kind": "Deployment", "name": restart_target}],
     }
 
@@ -78,5 +85,5 @@ def vault_pki_secret_spec(ref: PkiRef, auth: str) -> dict[str, Any]:
         "commonName": ref.common_name,
         "ttl": as_duration_text(ref.ttl),
         "expiryOffset": f"{max(1, ttl // 5)}s",
-        "destination": {"name": ref.secret_name, "create": True, "type": "kubernetes.io/tls"},
+        "destination": destination(ref.secret_name, type="kubernetes.io/tls"),
     }

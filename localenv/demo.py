@@ -1,19 +1,33 @@
-"""`make demo`: control plane up, `pulumi up --stack local`, then each app's view of its secrets."""
+"""`make demo`: control plane up, controllers, `pulumi up --stack local`, then what each app may read and what
+each workload actually receives. `make demo-down` stops the controllers, the agents and the control plane."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from functools import partial
 from pathlib import Path
 
 import yaml
 
+from derive.durations import parse_duration
 from derive.paths import kv2_api_path, pki_issue_path
-from localenv.controlplane import ControlPlane
+from derive.workloads import workload_labels
+from localenv import agent
+from localenv.controllers import ControllerSettings, start_controllers, stop_controllers
+from localenv.controlplane import ControlPlane, KubeApi
+from localenv.controlplane.errors import ControlPlaneError
+from localenv.controlplane.waiting import wait_until
+from localenv.delivered import agent_view, secret_data, vso_view
 from localenv.stack import REPO, STACK, LocalStack
 from localenv.verify import VaultClient, mask, service_account_token
 from stackconfig.load import parse_stack_config
-from stackconfig.models import KvRef, StackConfig
+from stackconfig.models import AppDecl, KvRef, PkiRef, StackConfig
+
+CSI_NOT_HERE = (
+    "  not delivered here: there is no vault-csi-provider build (the Go module proxy serves no version of it), "
+    "so nothing mounts the CSI volume"
+)
 
 
 def stack_config() -> StackConfig:
@@ -46,31 +60,121 @@ def show_apps(cp: ControlPlane, cfg: StackConfig, show_secrets: bool) -> list[st
     return lines
 
 
+def run_agents(cp: ControlPlane, api: KubeApi, cfg: StackConfig) -> dict[str, Path]:
+    """Per injector app: its pod's agent running, and the folder where its application container reads."""
+    folders = {}
+    for app in (a for a in cfg.apps if a.method == "injector"):
+        pod = agent.ensure_injected_pod(api, app.namespace, workload_labels(app))
+        injected = agent.InjectedPod(api, pod, cp.state_dir / "agents" / pod["metadata"]["name"])
+        agent.run_pod(cp.state_dir, injected)
+        folders[app.name] = injected.app_secrets_dir()
+    return folders
+
+
+def wait_fresh(api: KubeApi, cfg: StackConfig, folders: dict[str, Path], values: dict[str, dict[str, str]]) -> None:
+    """Wait (bounded by the longest refresh interval) until every delivered KV value is the one just written."""
+    checks = []
+    for app in cfg.apps:
+        for ref in (r for r in app.secrets if isinstance(r, KvRef)):
+            expected = values.get(f"{ref.mount}/{ref.path}")
+            if expected is None:
+                continue
+            if app.method == "vso":
+                checks.append(partial(_secret_is, api, app.namespace, str(ref.secret_name), expected))
+            elif app.method == "injector":
+                text = "".join(f"{k}={expected[k]}\n" for k in ref.keys)
+                checks.append(partial(_file_is, folders[app.name] / str(ref.file), text))
+    intervals = [parse_duration(a.static_render_interval or 0) for a in cfg.apps]
+    intervals += [parse_duration(r.refresh_after) for a in cfg.apps for r in a.secrets if isinstance(r, KvRef)]
+    try:
+        wait_until(lambda: all(check() for check in checks), "delivery of the values just written",
+                   max(intervals, default=0) + 15)  # fmt: skip
+    except ControlPlaneError:
+        print("  (some values are not delivered yet; shown as they are now)")
+
+
+def _secret_is(api: KubeApi, namespace: str, name: str, expected: dict[str, str]) -> bool:
+    data = secret_data(api, namespace, name) or {}
+    return {k: data.get(k) for k in expected} == expected
+
+
+def _file_is(path: Path, text: str) -> bool:
+    return path.is_file() and path.read_text() == text
+
+
+def delivered_view(api: KubeApi, app: AppDecl, folders: dict[str, Path], show_secrets: bool) -> list[str]:
+    if app.method == "csi":
+        return [CSI_NOT_HERE]
+    if app.method == "vso":
+        synced = [("VaultStaticSecret" if isinstance(r, KvRef) else "VaultPKISecret", str(r.secret_name))
+                  for r in app.secrets]  # fmt: skip
+        return vso_view(api, app.namespace, synced, show_secrets)
+    files = [str(r.file) for r in app.secrets if isinstance(r, KvRef)]
+    pairs = {str(r.cert_file): str(r.key_file) for r in app.secrets if isinstance(r, PkiRef)}
+    files += [f for cert, key in pairs.items() for f in (cert, key)]
+    return agent_view(folders[app.name], files, pairs, show_secrets)
+
+
+def show_delivered(
+    cp: ControlPlane, cfg: StackConfig, values: dict[str, dict[str, str]], show_secrets: bool
+) -> list[str]:
+    api = cp.kube()
+    try:
+        folders = run_agents(cp, api, cfg)
+        wait_fresh(api, cfg, folders, values)
+        lines = []
+        for app in cfg.apps:
+            where = {
+                "csi": f"CSI volume at {app.workload.mount_path}",
+                "vso": "Secrets synced by VSO",
+                "injector": f"files rendered by the agent in /vault/secrets ({folders.get(app.name)})",
+            }
+            lines.append(f"{app.name} ({app.method}): {where[app.method]}")
+            lines.extend(delivered_view(api, app, folders, show_secrets))
+        return lines
+    finally:
+        api.close()
+
+
+def down() -> int:
+    try:
+        cp = ControlPlane.load()
+    except ControlPlaneError:
+        print("control plane is not running")
+        return 0
+    stopped = stop_controllers(cp, cp.state_dir)
+    if stopped:
+        print("stopped " + ", ".join(f"{n} (pid {p})" for n, p in stopped.items()))
+    cp.stop()
+    print("control plane stopped; its state folder is removed")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make demo")
-    parser.add_argument("--down", action="store_true", help="destroy the stack and stop the control plane")
+    parser.add_argument("--down", action="store_true", help="stop the controllers, agents and control plane")
     parser.add_argument("--show-secrets", action="store_true", help="print secret values unmasked")
     args = parser.parse_args(argv)
     if args.down:
-        try:
-            cp = ControlPlane.load()
-        except Exception:  # nothing running
-            print("control plane is not running")
-            return 0
-        cp.stop()
-        print("control plane stopped; its state folder is removed")
-        return 0
+        return down()
+    cfg = stack_config()
     print("starting the local control plane ...", flush=True)
     cp = ControlPlane.start()
+    print("starting the Vault Secrets Operator and the Vault Agent injector ...", flush=True)
+    for name, record in start_controllers(cp, ControllerSettings.from_config(cfg)).items():
+        print(f"  {name}: pid {record.pid}, log {record.log}")
     stack = LocalStack(cp.state_dir, cp.env)
     stack.prepare()
     print("pulumi up --stack local ...", flush=True)
     result = stack.up()
     print(result.stdout[-3000:])
     print("\nWhat each app may read, logged in with its own ServiceAccount token:")
-    for line in show_apps(cp, stack_config(), args.show_secrets):
+    for line in show_apps(cp, cfg, args.show_secrets):
         print(line)
-    print("\nStop everything with: make demo-down")
+    print("\nWhat each workload receives:")
+    for line in show_delivered(cp, cfg, stack.values, args.show_secrets):
+        print(line)
+    print("\nThe controllers and agents keep running with the control plane. Stop everything with: make demo-down")
     return 0
 
 

@@ -27,6 +27,9 @@ if [[ -n "${PREVIEW_CONFIG_FILE:-}" ]]; then config_file=(--config-file "$PREVIE
 pulumi config --json --stack "$stack" --cwd "$root" "${config_file[@]}" >"$out/config.json"
 (cd "$root" && "$python" -m pipeline.policy_config "$out/config.json") >"$out/policy-config.json"
 
+# `--preview --json` leaves policy violations out; the event log has them. The flag is only
+# registered when debug commands are on.
+export PULUMI_DEBUG_COMMANDS=true
 preview_rc=0
 pulumi preview \
   --cwd "$root" \

@@ -492,6 +492,10 @@ class ControlPlane:
         comp.pid = comp.start_ticks = None
 
     def _stop_processes(self, timeout: float = 15.0) -> None:
+        # The controllers run against this control plane; they go first. (Imported here: they import us.)
+        from localenv.controllers import stop_controllers
+
+        stop_controllers(self, self.state_dir)
         for name in STOP_ORDER:
             self._stop_component(name, timeout)
         if self.state_dir.exists():

@@ -17,7 +17,7 @@ REQUIRED = ("pulumi", "pulumi-resource-kubernetes", "pulumi-resource-vault", "et
             "kube-controller-manager")  # fmt: skip
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def control_plane() -> Iterator[ControlPlane]:
     missing = [b for b in REQUIRED if not (tool_bin_dir() / b).exists() and not shutil.which(b)]
     if missing:
@@ -32,14 +32,14 @@ def control_plane() -> Iterator[ControlPlane]:
         cp.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def stack(control_plane: ControlPlane, tmp_path_factory: pytest.TempPathFactory) -> LocalStack:
     local = LocalStack(control_plane.state_dir, control_plane.env)
     local.prepare()
     return local
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def root_vault(control_plane: ControlPlane) -> VaultClient:
     env = control_plane.env
     return VaultClient(env["VAULT_ADDR"], Path(env["VAULT_CACERT"]), env["VAULT_TOKEN"])

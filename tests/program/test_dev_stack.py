@@ -257,7 +257,7 @@ def test_vso_custom_resources(dev: Run) -> None:
         "mount": "kvv2",
         "path": "webapp/config",
         "refreshAfter": "30s",
-        "destination": {"name": "webapp-config", "create": True},
+        "destination": {"name": "webapp-config", "create": True, "transformation": {}},
         "rolloutRestartTargets": [{"kind": "Deployment", "name": "webapp-vso"}],
     }
     assert rec.by_name("vso-webapp-vso-pki-webapp-tls").inputs["spec"] == {
@@ -267,7 +267,7 @@ def test_vso_custom_resources(dev: Run) -> None:
         "commonName": "vso.example.com",
         "ttl": "60s",
         "expiryOffset": "12s",
-        "destination": {"name": "webapp-tls", "create": True, "type": "kubernetes.io/tls"},
+        "destination": {"name": "webapp-tls", "create": True, "type": "kubernetes.io/tls", "transformation": {}},
     }
     pod = rec.by_name("vso-webapp-vso-workload").inputs["spec"]["template"]["spec"]
     assert pod["containers"][0]["env"] == [

@@ -159,7 +159,7 @@ def test_vault_static_secret_has_no_data_segment() -> None:
         "mount": "kvv2",
         "path": "webapp/config",
         "refreshAfter": "30s",
-        "destination": {"name": "webapp-config", "create": True},
+        "destination": {"name": "webapp-config", "create": True, "transformation": {}},
         "rolloutRestartTargets": [{"kind": "Deployment", "name": "webapp-vso"}],
     }
 
@@ -173,7 +173,7 @@ def test_vault_pki_secret() -> None:
         "commonName": "vso.example.com",
         "ttl": "60s",
         "expiryOffset": "12s",
-        "destination": {"name": "webapp-tls", "create": True, "type": "kubernetes.io/tls"},
+        "destination": {"name": "webapp-tls", "create": True, "type": "kubernetes.io/tls", "transformation": {}},
     }
 
 

@@ -1,0 +1,74 @@
+"""Start the controllers against a running control plane, reuse them when they run, and stop all of them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import requests
+
+from localenv.controlplane import ControlPlane
+from localenv.controlplane.errors import ControlPlaneError
+
+from . import injector, records, vso, webhook
+from .ports import ControllerPorts
+from .settings import ControllerSettings
+
+Say = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def start_controllers(
+    cp: ControlPlane, settings: ControllerSettings, *, timeout: float = 60.0, say: Say = _quiet
+) -> dict[str, records.Record]:
+    """VSO and the injector running, and the injector's webhook registered. Start this before `pulumi up`, so
+    the pods of annotated workloads are created through the webhook."""
+    ports = ControllerPorts.from_env()
+    started: dict[str, records.Record] = {}
+    for name, start in ((vso.NAME, vso.start_vso), (injector.NAME, injector.start_injector)):
+        current = records.running(cp.state_dir, name)
+        if current is None:
+            records.stop(cp.state_dir, name)
+            busy = [p for p in _ports_of(name, ports) if p in ports.busy()]
+            if busy:
+                raise ControlPlaneError(f"{name}: port(s) {busy} on 127.0.0.1 are in use")
+            current = start(cp, settings, ports, timeout)
+            say(f"{name} pid {current.pid} started (log {current.log})")
+        else:
+            say(f"{name} pid {current.pid} already running")
+        started[name] = current
+    api = cp.kube()
+    try:
+        webhook.register(
+            api, injector.webhook_url(ports), injector.serving_tls(cp.state_dir).ca_cert.read_bytes(),
+            settings.failure_policy,
+        )  # fmt: skip
+    finally:
+        api.close()
+    return started
+
+
+def _ports_of(name: str, ports: ControllerPorts) -> list[int]:
+    return [ports.vso_metrics, ports.vso_probes] if name == vso.NAME else [ports.injector]
+
+
+def stop_controllers(cp: ControlPlane | None, state_dir: Path, timeout: float = 15.0) -> dict[str, int]:
+    """Unregister the webhook (when the API still answers), then stop every recorded process: agents first."""
+    if cp is not None:
+        api = cp.kube(timeout=5.0)
+        try:
+            webhook.unregister(api)
+        except (requests.RequestException, ControlPlaneError):
+            pass
+        finally:
+            api.close()
+    names = sorted(records.read(state_dir), key=lambda n: n in (vso.NAME, injector.NAME))
+    stopped: dict[str, int] = {}
+    for name in names:
+        pid = records.stop(state_dir, name, timeout)
+        if pid is not None:
+            stopped[name] = pid
+    return stopped

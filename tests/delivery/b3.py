@@ -1,0 +1,119 @@
+"""Section b3 of bench/results/results.json: delivery latency and certificate renewal, measured by tests/delivery."""
+
+from __future__ import annotations
+
+import datetime
+import re
+import subprocess
+from collections.abc import Collection, Sequence
+from pathlib import Path
+from typing import Any
+
+from bench import results
+from localenv.controlplane.paths import interpreter_bin_dirs, require_binary
+from localenv.latency import Change, summary
+from localenv.stack import REPO
+from tests.delivery.watch import CertWatch
+
+VERSIONS_FILE = REPO / "localenv" / "versions.env"
+CSI_REASON = (
+    "no vault-csi-provider binary: the Go module proxy serves no version of github.com/hashicorp/vault-csi-provider "
+    "(localenv/versions.env), so CSI delivery is not exercised"
+)
+
+
+def pinned_versions(path: Path = VERSIONS_FILE) -> dict[str, str]:
+    pins = dict(re.findall(r"^([A-Z0-9_]+)=(\S+)$", path.read_text(), flags=re.MULTILINE))
+    return {k: v for k, v in pins.items() if k in ("VSO_VERSION", "VAULT_K8S_VERSION", "KUBERNETES_VERSION")}
+
+
+def bao_version() -> str:
+    bao = require_binary("bao", extra=interpreter_bin_dirs())
+    done = subprocess.run([str(bao), "version"], capture_output=True, text=True, timeout=30, check=False)
+    return done.stdout.split(" (")[0].strip()
+
+
+def rotation_stats(
+    watch: CertWatch, ttl: int, not_before_duration: int, exclude: Collection[str] = ()
+) -> dict[str, Any]:
+    """Per replacement of a certificate (not those whose serial is in `exclude`), seconds before the old one's
+    expiry that the new one was requested, issued, and seen where the workload reads it.
+
+    Vault sets notAfter from the request's start (+ ttl) and notBefore after generating the key (- its
+    not_before_duration), so the new certificate itself tells when it was asked for and when it was made."""
+    requested, issued, seen, durations = [], [], [], []
+    for old, new in watch.rotations():
+        if old.cert.serial in exclude:
+            continue
+        asked = new.cert.not_after - datetime.timedelta(seconds=ttl)
+        made = new.cert.not_before + datetime.timedelta(seconds=not_before_duration)
+        requested.append(round((old.cert.not_after - asked).total_seconds(), 2))
+        issued.append(round((old.cert.not_after - made).total_seconds(), 2))
+        seen.append(round((old.cert.not_after - new.at).total_seconds(), 2))
+        durations.append(round((made - asked).total_seconds(), 2))
+    return {
+        "certificates_seen": len(watch.history),
+        "renewals": len(seen),
+        "keys_matched": all(s.key_matches for s in watch.history),
+        "requested_before_expiry_s": requested,
+        "issued_before_expiry_s": issued,
+        "seen_before_expiry_s": seen,
+        "issue_duration_s": durations,
+        "min_seen_before_expiry_s": min(seen) if seen else None,
+        "renewals_seen_after_expiry": sum(1 for m in seen if m < 0),
+        "precision": f"certificate times are whole seconds; seen times are polled every {watch.interval}s",
+    }
+
+
+def section(
+    *,
+    started: str,
+    vso: Sequence[Change],
+    vso_interval: float,
+    vso_slack: float,
+    restarts: Sequence[int],
+    new_replicasets: Sequence[int],
+    agent: Sequence[Change],
+    agent_interval: float,
+    agent_slack: float,
+    seed: int,
+    poll: dict[str, float],
+    certificates: dict[str, Any],
+    failures: Sequence[str],
+) -> dict[str, Any]:
+    return {
+        "status": "failed" if failures else "ok",
+        **({"failures": list(failures)} if failures else {}),
+        "timestamp": started,
+        "finished": results.now(),
+        "machine": results.machine_info(),
+        "versions": {**pinned_versions(), "OPENBAO": bao_version()},
+        "method": {
+            "what": "secret change in Vault (root token, KV v2 put of a new version) to the value the workload sees",
+            "clock": "monotonic; from the put's response to the first poll that shows the new value",
+            "poll_interval_s": poll,
+            "spacing": "stratified random offsets over one configured interval after each delivery",
+            "seed": seed,
+            "source": "tests/delivery/test_3_freshness.py",
+        },
+        "vso": {
+            "view": "Secret webapp-config as read from the API (what env valueFrom.secretKeyRef resolves)",
+            "bound": f"VaultStaticSecret refreshAfter {vso_interval:.0f}s",
+            **summary(vso, vso_interval),
+            "asserted_max_s": vso_interval + vso_slack,
+            "restarts_per_change": list(restarts),
+            "new_replicasets_per_change": list(new_replicasets),
+        },
+        "injector": {
+            "view": "my-config.txt in the pod's /vault/secrets volume, rendered by the injected agent config",
+            "bound": f"template-static-secret-render-interval {agent_interval:.0f}s",
+            **summary(agent, agent_interval),
+            "asserted_max_s": agent_interval + agent_slack,
+        },
+        "certificates": certificates,
+        "csi": {"status": "not run", "reason": CSI_REASON},
+    }
+
+
+def write(data: dict[str, Any]) -> None:
+    results.merge_section("b3", data)

@@ -1,0 +1,112 @@
+"""VSO: the operator turns the local stack's custom resources into Secrets holding exactly Vault's values."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from derive.paths import kv2_api_path
+from localenv.controllers import records
+from localenv.controlplane import ControlPlane, KubeApi
+from localenv.controlplane.waiting import wait_until
+from localenv.delivered import TLS_TYPE, rollout_state, secret_data, secret_type, warnings_for
+from localenv.stack import LocalStack
+from localenv.verify import VaultClient
+from localenv.x509 import cert_info, certificate_count, key_matches, openssl
+from stackconfig.models import KvRef, PkiRef, StackConfig
+from tests.delivery.conftest import VSO_APP, app_named
+
+# OpenBao 2.7.2 rejects the empty `not_after` that VSO 0.10.0 sends with every PKI issue request.
+OPENBAO_REJECTS_EMPTY_NOT_AFTER = 'parsing time ""'
+
+
+def kv_ref(config: StackConfig) -> KvRef:
+    return next(r for r in app_named(config, VSO_APP).secrets if isinstance(r, KvRef))
+
+
+def pki_ref(config: StackConfig) -> PkiRef:
+    return next(r for r in app_named(config, VSO_APP).secrets if isinstance(r, PkiRef))
+
+
+def tls_outcome(kube: KubeApi, namespace: str, name: str, timeout: float = 60.0) -> str:
+    """ "synced" once the TLS Secret exists, "rejected" once VSO reports OpenBao's refusal."""
+    outcome: list[str] = []
+
+    def settled() -> bool:
+        if secret_data(kube, namespace, name) is not None:
+            outcome.append("synced")
+        elif any(OPENBAO_REJECTS_EMPTY_NOT_AFTER in m for m in warnings_for(kube, namespace, "VaultPKISecret", name)):
+            outcome.append("rejected")
+        return bool(outcome)
+
+    wait_until(settled, f"VaultPKISecret {name} to sync or fail", timeout)
+    return outcome[0]
+
+
+def xfail_if_rejected(outcome: str) -> None:
+    if outcome == "rejected":
+        pytest.xfail(
+            'VSO 0.10.0 sends not_after="" with every pki/issue request and OpenBao 2.7.2 answers 400 '
+            '(parsing time ""); Vault ignores the empty value. The module proxy serves no VSO 1.4.1 to try instead.'
+        )
+
+
+def test_operator_runs(controllers: dict[str, records.Record]) -> None:
+    assert all(r.running() for r in controllers.values()), controllers
+
+
+def test_static_secret_holds_exactly_the_vault_values(
+    kube: KubeApi, stack: LocalStack, root_vault: VaultClient, config: StackConfig
+) -> None:
+    app, ref = app_named(config, VSO_APP), kv_ref(config)
+    expected = stack.values[f"{ref.mount}/{ref.path}"]
+    assert root_vault.read(kv2_api_path(ref.mount, ref.path))["data"] == expected
+    assert ref.secret_name
+    wait_until(lambda: secret_data(kube, app.namespace, str(ref.secret_name)) is not None,
+               f"Secret {ref.secret_name}", 60)  # fmt: skip
+    data = secret_data(kube, app.namespace, ref.secret_name)
+    assert data is not None
+    assert {k: v for k, v in data.items() if k != "_raw"} == expected
+    assert json.loads(data["_raw"])["data"] == expected
+    secret = kube.get(f"/api/v1/namespaces/{app.namespace}/secrets/{ref.secret_name}")
+    assert secret is not None and secret["type"] == "Opaque"
+    owners = [(o["kind"], o["name"]) for o in secret["metadata"].get("ownerReferences", [])]
+    assert owners == [("VaultStaticSecret", ref.secret_name)]
+
+
+def test_first_sync_restarts_nothing(kube: KubeApi, control_plane: ControlPlane, config: StackConfig) -> None:
+    app, ref = app_named(config, VSO_APP), kv_ref(config)
+    path = f"/apis/secrets.hashicorp.com/v1beta1/namespaces/{app.namespace}/vaultstaticsecrets/{ref.secret_name}"
+
+    def synced() -> bool:
+        found = kube.get(path) or {}
+        status = found.get("status") or {}
+        return bool(status.get("secretMAC")) and status.get("lastGeneration") == found["metadata"]["generation"]
+
+    wait_until(synced, f"VaultStaticSecret {ref.secret_name} synced", 60)
+    # A second reconcile of a new object (what a spec change would cause) comes within a second or two.
+    time.sleep(3)
+    state = rollout_state(kube, app.namespace, app.workload.name)
+    assert (state.generation, len(state.replicasets), state.restarted_at) == (1, 1, None)
+    assert (kube.get(path) or {})["metadata"]["generation"] == 1
+
+
+def test_tls_secret_pairs_certificate_and_key(
+    kube: KubeApi, root_vault: VaultClient, config: StackConfig, stack: LocalStack, tmp_path: Path
+) -> None:
+    app, ref = app_named(config, VSO_APP), pki_ref(config)
+    assert ref.secret_name
+    xfail_if_rejected(tls_outcome(kube, app.namespace, ref.secret_name))
+    assert secret_type(kube, app.namespace, ref.secret_name) == TLS_TYPE
+    data = secret_data(kube, app.namespace, ref.secret_name)
+    assert data is not None
+    info = cert_info(data["tls.crt"])
+    assert info.common_name == ref.common_name
+    assert key_matches(data["tls.crt"], data["tls.key"])
+    assert certificate_count(data["tls.crt"]) >= 1
+    ca_file = tmp_path / "pki-ca.pem"
+    ca_file.write_text(root_vault.read(f"{ref.mount}/cert/ca")["certificate"])
+    assert openssl(["verify", "-CAfile", str(ca_file)], data["tls.crt"]).strip().endswith("OK")
