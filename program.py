@@ -48,17 +48,23 @@ def build(loaded: LoadedConfig, providers: Providers) -> Built:
     integrations: dict[str, pulumi.ComponentResource] = {}
     if by_method["csi"]:
         integrations["csi"] = CsiIntegration(
-            "csi", CsiIntegrationArgs(cfg, by_method["csi"], auth_path, CA_CERT_PATH if ca else None, reads), opts
+            "csi",
+            CsiIntegrationArgs(cfg, by_method["csi"], auth_path, reads, ca_cert_path=CA_CERT_PATH if ca else None),
+            opts,
         )
     if by_method["injector"]:
         integrations["injector"] = InjectorIntegration(
             "injector",
-            InjectorIntegrationArgs(cfg, by_method["injector"], auth_path, CA_SECRET_NAME if ca else None, reads),
+            InjectorIntegrationArgs(
+                cfg, by_method["injector"], auth_path, reads, ca_secret=CA_SECRET_NAME if ca else None
+            ),
             opts,
         )
     if by_method["vso"]:
         integrations["vso"] = VsoIntegration(
-            "vso", VsoIntegrationArgs(cfg, by_method["vso"], auth_path, CA_SECRET_NAME if ca else None, reads), opts
+            "vso",
+            VsoIntegrationArgs(cfg, by_method["vso"], auth_path, reads, ca_secret=CA_SECRET_NAME if ca else None),
+            opts,
         )
     engines: list[pulumi.ComponentResource] = [*kv.values(), *pki.values()]
     return Built(platform, engines, integrations)

@@ -1,19 +1,34 @@
 """Small helpers shared by the components."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from derive.workloads import deployment_spec, workload_labels
-from stackconfig.models import AppDecl
+from stackconfig.models import AppDecl, StackConfig
 
 SKIP_AWAIT = {"pulumi.com/skipAwait": "true"}
 
 # Kubernetes objects are written as the API spells them (camelCase); the SDK passes such
 # dicts through unchanged, but its TypedDicts are snake_case, so they are typed loosely here.
 KubeObject = Any
+
+
+@dataclass
+class IntegrationArgs:
+    """What every delivery method gets: its apps and where they authenticate."""
+
+    config: StackConfig
+    """Validated stack config (charts, Vault addresses, workload settings)."""
+    apps: list[AppDecl]
+    """The apps that use this method."""
+    auth_path: pulumi.Input[str]
+    """The kubernetes auth mount."""
+    secrets_ready: Mapping[str, Sequence[pulumi.Resource]] = field(default_factory=dict)
+    """Per app: the seeded secrets and PKI roles it reads."""
 
 
 def child(parent: pulumi.Resource, depends_on: Sequence[pulumi.Resource] | None = None) -> pulumi.ResourceOptions:

@@ -1,32 +1,22 @@
 """Secrets Store CSI driver with the Vault provider."""
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.common import child, metadata, workload
+from components.common import IntegrationArgs, child, metadata, workload
 from components.identity import AppIdentity, AppIdentityArgs
 from components.platform import helm_release
 from derive.custom_resources import SPC_API_VERSION, secret_provider_class_spec
 from derive.helm_values import csi_driver_values
 from derive.workloads import csi_pod_spec
-from stackconfig.models import AppDecl, StackConfig
 
 
 @dataclass
-class CsiIntegrationArgs:
-    config: StackConfig
-    """Validated stack config (charts, Vault addresses, workload settings)."""
-    apps: list[AppDecl]
-    """The apps that use the csi method."""
-    auth_path: pulumi.Input[str]
-    """The kubernetes auth mount."""
+class CsiIntegrationArgs(IntegrationArgs):
     ca_cert_path: str | None = None
     """Where the CSI provider pod finds Vault's CA, if Vault is external and verified."""
-    secrets_ready: Mapping[str, Sequence[pulumi.Resource]] = field(default_factory=dict)
-    """Per app: the seeded secrets and PKI roles it reads."""
 
 
 class CsiIntegration(pulumi.ComponentResource):
@@ -41,17 +31,7 @@ class CsiIntegration(pulumi.ComponentResource):
         cfg = args.config
         driver = None
         if cfg.charts.managed:
-            pin = cfg.charts.csi_driver
-            driver = helm_release(
-                f"{name}-driver",
-                self,
-                pin.repo,
-                pin.chart,
-                pin.version,
-                pin.release_name,
-                cfg.charts.namespace,
-                csi_driver_values(cfg),
-            )
+            driver = helm_release(f"{name}-driver", self, cfg.charts.csi_driver, cfg, csi_driver_values(cfg))
         self.identities, self.provider_classes, self.workloads = {}, {}, {}
         for app in args.apps:
             assert app.secret_provider_class is not None

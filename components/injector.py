@@ -1,29 +1,19 @@
 """Vault Agent sidecar injector."""
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pulumi
 
-from components.common import child, workload
+from components.common import IntegrationArgs, child, workload
 from components.identity import AppIdentity, AppIdentityArgs
 from derive.annotations import injector_annotations
 from derive.workloads import injector_pod_spec
-from stackconfig.models import AppDecl, StackConfig
 
 
 @dataclass
-class InjectorIntegrationArgs:
-    config: StackConfig
-    """Validated stack config (workload settings)."""
-    apps: list[AppDecl]
-    """The apps that use the injector method."""
-    auth_path: pulumi.Input[str]
-    """The kubernetes auth mount."""
+class InjectorIntegrationArgs(IntegrationArgs):
     ca_secret: str | None = None
     """Secret with Vault's CA for the agent, if Vault is external and verified."""
-    secrets_ready: Mapping[str, Sequence[pulumi.Resource]] = field(default_factory=dict)
-    """Per app: the seeded secrets and PKI roles it reads."""
 
 
 class InjectorIntegration(pulumi.ComponentResource):

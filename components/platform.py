@@ -3,6 +3,7 @@
 import base64
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -11,29 +12,22 @@ import pulumi_vault as vault
 from components.common import KubeObject, child, metadata
 from derive.helm_values import vault_chart_values
 from derive.tls import CA_SECRET_NAME, vault_ca_in_use
-from stackconfig.models import StackConfig
+from stackconfig.models import ChartPin, StackConfig
 
 SA_TOKEN_TYPE = "kubernetes.io/service-account-token"
 
 
 def helm_release(
-    name: str,
-    parent: pulumi.Resource,
-    pin_repo: str,
-    chart: str,
-    version: str,
-    release_name: str,
-    namespace: str,
-    values: dict,
+    name: str, parent: pulumi.Resource, pin: ChartPin, cfg: StackConfig, values: dict[str, Any]
 ) -> k8s.helm.v3.Release:
-    """A pinned chart from its repository."""
+    """A pinned chart from its repository, in the platform namespace."""
     return k8s.helm.v3.Release(
         name,
-        name=release_name,
-        chart=chart,
-        version=version,
-        namespace=namespace,
-        repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=pin_repo),
+        name=pin.release_name,
+        chart=pin.chart,
+        version=pin.version,
+        namespace=cfg.charts.namespace,
+        repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=pin.repo),
         values=values,
         opts=child(parent),
     )
@@ -65,17 +59,7 @@ class VaultPlatform(pulumi.ComponentResource):
         auth = cfg.kubernetes_auth
         self.release = None
         if cfg.charts.managed:
-            pin = cfg.charts.vault
-            self.release = helm_release(
-                f"{name}-vault",
-                self,
-                pin.repo,
-                pin.chart,
-                pin.version,
-                pin.release_name,
-                cfg.charts.namespace,
-                vault_chart_values(cfg),
-            )
+            self.release = helm_release(f"{name}-vault", self, cfg.charts.vault, cfg, vault_chart_values(cfg))
         # In internal mode Vault itself comes from the chart.
         after = [self.release] if self.release and cfg.vault.mode == "internal" else []
         self.auth_backend = vault.AuthBackend(

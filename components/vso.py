@@ -1,13 +1,13 @@
 """Vault Secrets Operator."""
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.common import child, metadata, workload
+from components.common import IntegrationArgs, child, metadata, workload
 from components.identity import AppIdentity, AppIdentityArgs
 from components.platform import helm_release
 from derive.custom_resources import (
@@ -19,21 +19,13 @@ from derive.custom_resources import (
 )
 from derive.helm_values import vso_values
 from derive.workloads import vso_pod_spec
-from stackconfig.models import AppDecl, KvRef, StackConfig
+from stackconfig.models import KvRef
 
 
 @dataclass
-class VsoIntegrationArgs:
-    config: StackConfig
-    """Validated stack config (charts, Vault addresses, workload settings)."""
-    apps: list[AppDecl]
-    """The apps that use the vso method."""
-    auth_path: pulumi.Input[str]
-    """The kubernetes auth mount."""
+class VsoIntegrationArgs(IntegrationArgs):
     ca_secret: str | None = None
     """Secret with Vault's CA for the operator, if Vault is external and verified."""
-    secrets_ready: Mapping[str, Sequence[pulumi.Resource]] = field(default_factory=dict)
-    """Per app: the seeded secrets and PKI roles it reads."""
 
 
 class VsoIntegration(pulumi.ComponentResource):
@@ -48,17 +40,7 @@ class VsoIntegration(pulumi.ComponentResource):
         cfg = args.config
         operator = None
         if cfg.charts.managed:
-            pin = cfg.charts.vso
-            operator = helm_release(
-                f"{name}-operator",
-                self,
-                pin.repo,
-                pin.chart,
-                pin.version,
-                pin.release_name,
-                cfg.charts.namespace,
-                vso_values(cfg),
-            )
+            operator = helm_release(f"{name}-operator", self, cfg.charts.vso, cfg, vso_values(cfg))
         after_operator = [operator] if operator else None
         self.identities, self.workloads, self.synced = {}, {}, {}
         for app in args.apps:

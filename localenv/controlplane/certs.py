@@ -183,25 +183,50 @@ def _run(argv: Sequence[str]) -> None:
         raise ControlPlaneError(f"openssl failed ({' '.join(argv[:3])} ...): {result.stderr.strip()}")
 
 
-def generate_pki(directory: Path, service_ip: str, openssl: str | None = None) -> Pki:
-    """Create the CA, the leaf certificates and the ServiceAccount signing key in `directory`."""
+def _openssl_binary(openssl: str | None) -> str:
     binary = openssl or shutil.which("openssl")
     if binary is None:
-        raise ControlPlaneError("the openssl CLI is needed to create the cluster certificates")
+        raise ControlPlaneError("the openssl CLI is needed to create certificates")
+    return binary
+
+
+def _new_ca(directory: Path, binary: str, common_name: str, leaves: tuple[str, ...]) -> Pki:
     directory.mkdir(parents=True, exist_ok=True)
     directory.chmod(0o700)
-    pki = Pki(directory)
-    _run(ca_command(binary, pki, "vault-k8s-local-ca"))
+    pki = Pki(directory, leaves)
+    _run(ca_command(binary, pki, common_name))
+    return pki
+
+
+def issue_leaf(binary: str, pki: Pki, spec: CertSpec) -> None:
+    """Key, CSR and a certificate signed by `pki`'s CA for `spec`."""
+    csr = pki.directory / f"{spec.name}.csr"
+    extfile = pki.directory / f"{spec.name}.ext"
+    extfile.write_text(extension_config(spec))
+    _run(csr_command(binary, pki, spec, csr))
+    _run(sign_command(binary, pki, spec, csr, extfile, secrets.randbits(63) + 1))
+    csr.unlink()
+    extfile.unlink()
+    pki.key(spec.name).chmod(0o600)
+
+
+def generate_pki(directory: Path, service_ip: str, openssl: str | None = None) -> Pki:
+    """Create the CA, the leaf certificates and the ServiceAccount signing key in `directory`."""
+    binary = _openssl_binary(openssl)
+    pki = _new_ca(directory, binary, "vault-k8s-local-ca", Pki(directory).leaves)
     for spec in cluster_specs(service_ip):
-        csr = directory / f"{spec.name}.csr"
-        extfile = directory / f"{spec.name}.ext"
-        extfile.write_text(extension_config(spec))
-        _run(csr_command(binary, pki, spec, csr))
-        _run(sign_command(binary, pki, spec, csr, extfile, secrets.randbits(63) + 1))
-        csr.unlink()
-        extfile.unlink()
+        issue_leaf(binary, pki, spec)
     for argv in sa_key_commands(binary, pki):
         _run(argv)
     for key in directory.glob("*.key"):
         key.chmod(0o600)
+    return pki
+
+
+def generate_serving(directory: Path, common_name: str, ip: str = "127.0.0.1", openssl: str | None = None) -> Pki:
+    """A private CA and one serving certificate `tls` for `ip` (a webhook on loopback)."""
+    binary = _openssl_binary(openssl)
+    pki = _new_ca(directory, binary, f"{common_name} CA", ("tls",))
+    issue_leaf(binary, pki, CertSpec("tls", f"/CN={common_name}", server=True, ips=(ip,)))
+    pki.ca_key.chmod(0o600)
     return pki
