@@ -28,7 +28,7 @@ unit: lint
 
 # Everything, including the real engine against the local control plane.
 test: lint toolchain
-	$(PY) -m pytest tests
+	$(PY) -m pytest tests --durations=12
 
 # Start the local control plane, `pulumi up --stack local`, and show what each app receives.
 demo: venv toolchain
