@@ -8,7 +8,6 @@ Everything is package-scoped, so it is all stopped before any other test package
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,19 +16,17 @@ import pytest
 
 from derive.workloads import workload_labels
 from localenv import agent
-from localenv.controllers import ControllerSettings, records, start_controllers, stop_controllers
+from localenv.controllers import ControllerSettings, records, start_controllers
 from localenv.controlplane import ControlPlane, KubeApi
-from localenv.controlplane.paths import default_state_dir
 from localenv.delivered import issued_certificates, secret_data
 from localenv.demo import stack_config
-from localenv.stack import LocalStack, tool_bin_dir
+from localenv.stack import LocalStack
 from localenv.verify import VaultClient
 from localenv.x509 import CertInfo
 from stackconfig.models import AppDecl, PkiRef, StackConfig
 from tests.delivery.watch import CertWatch
+from tests.live import ENGINE_AND_CLUSTER, fresh_control_plane
 
-REQUIRED = ("pulumi", "pulumi-resource-kubernetes", "pulumi-resource-vault", "etcd", "kube-apiserver",
-            "kube-controller-manager", "vault-secrets-operator", "vault-k8s")  # fmt: skip
 INJECTOR_APP = "webapp-injection"
 VSO_APP = "webapp-vso"
 
@@ -45,20 +42,8 @@ def config() -> StackConfig:
 
 @pytest.fixture(scope="package")
 def control_plane() -> Iterator[ControlPlane]:
-    missing = [b for b in REQUIRED if not (tool_bin_dir() / b).exists() and not shutil.which(b)]
-    if missing:
-        pytest.fail(f"toolchain incomplete (run `bash localenv/toolchain.sh install`): missing {missing}")
-    state = default_state_dir()
-    if (state / "processes.json").exists():
-        pytest.fail(f"a control plane is already running in {state}; stop it first (make demo-down)")
-    cp = ControlPlane.start(state)
-    try:
+    with fresh_control_plane((*ENGINE_AND_CLUSTER, "vault-secrets-operator", "vault-k8s")) as cp:
         yield cp
-    finally:
-        try:
-            stop_controllers(cp, cp.state_dir)
-        finally:
-            cp.stop()
 
 
 @pytest.fixture(scope="package")
