@@ -20,7 +20,7 @@ def control_plane() -> Iterator[ControlPlane]:
 
 
 @pytest.fixture(scope="package")
-def stack(control_plane: ControlPlane, tmp_path_factory: pytest.TempPathFactory) -> LocalStack:
+def stack(control_plane: ControlPlane) -> LocalStack:
     local = LocalStack(control_plane.state_dir, control_plane.env)
     local.prepare()
     return local
