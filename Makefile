@@ -13,7 +13,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt policy/requirements.tx
 
 venv: $(VENV)/.installed
 
-# Pulumi CLI, providers, etcd, kube-apiserver, controllers: built once from Go modules, cached by version.
+# Pulumi CLI, providers, etcd, kube-apiserver, Vault, controllers: built once, cached by version.
 toolchain:
 	bash localenv/toolchain.sh install
 
@@ -26,11 +26,14 @@ lint: venv
 unit: lint
 	$(PY) -m pytest tests --ignore=tests/integration --ignore=tests/delivery
 
-# Everything, including the real engine against the local control plane.
+# Everything, including the real engine and controllers on the local control plane: every test against
+# HashiCorp Vault, then the suites that talk to Vault's API (integration, delivery) against OpenBao.
 test: lint toolchain
-	$(PY) -m pytest tests --durations=12
+	VAULT_K8S_SERVER=vault $(PY) -m pytest tests --durations=12
+	VAULT_K8S_SERVER=openbao $(PY) -m pytest tests/integration tests/delivery --durations=6
 
-# Start the local control plane, `pulumi up --stack local`, and show what each app receives.
+# Start the local control plane (HashiCorp Vault; VAULT_K8S_SERVER=openbao for OpenBao), `pulumi up --stack
+# local`, and show what each app receives.
 demo: venv toolchain
 	$(PY) -m localenv.demo
 

@@ -9,5 +9,5 @@ from stackconfig.load import load_stack_config
 loaded = load_stack_config()
 built = build(loaded, build_providers(loaded))
 pulumi.export("vaultMode", loaded.stack.vault.mode)
-pulumi.export("authPath", built.platform.auth_backend.path)
+pulumi.export("authPath", built.platform.auth_path)
 pulumi.export("apps", app_outputs(loaded))

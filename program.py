@@ -10,6 +10,7 @@ from components.engines import KvEngine, KvEngineArgs, PkiEngine, PkiEngineArgs
 from components.injector import InjectorIntegration, InjectorIntegrationArgs
 from components.platform import VaultPlatform, VaultPlatformArgs
 from components.vso import VsoIntegration, VsoIntegrationArgs
+from derive import names
 from derive.tls import CA_CERT_PATH, CA_SECRET_NAME, vault_ca_in_use
 from derive.workloads import delivery_command
 from providers import Providers
@@ -38,32 +39,48 @@ def build(loaded: LoadedConfig, providers: Providers) -> Built:
         opts,
     )
     after = platform.ready if cfg.vault.mode == "internal" else []
-    kv = {m.path: KvEngine(f"kv-{m.path}", KvEngineArgs(m, loaded.seed_values, cfg.protect_mounts, after), opts)
-          for m in cfg.kv}  # fmt: skip
-    pki = {m.path: PkiEngine(f"pki-{m.path}", PkiEngineArgs(m, cfg.protect_mounts, after), opts) for m in cfg.pki}
+    kv = {
+        m.path: KvEngine(names.kv_engine(m.path), KvEngineArgs(m, loaded.seed_values, cfg.protect_mounts, after), opts)
+        for m in cfg.kv
+    }
+    pki = {
+        m.path: PkiEngine(names.pki_engine(m.path), PkiEngineArgs(m, cfg.protect_mounts, after), opts) for m in cfg.pki
+    }
     reads = {app.name: app_reads(app, kv, pki) for app in cfg.apps}
     ca = vault_ca_in_use(cfg)
     by_method = {m: [a for a in cfg.apps if a.method == m] for m in ("csi", "injector", "vso")}
-    auth_path = platform.auth_backend.path
+    auth_path = platform.auth_path
+    namespaces = platform.namespaces
+    release = platform.release
     integrations: dict[str, pulumi.ComponentResource] = {}
     if by_method["csi"]:
         integrations["csi"] = CsiIntegration(
             "csi",
-            CsiIntegrationArgs(cfg, by_method["csi"], auth_path, reads, ca_cert_path=CA_CERT_PATH if ca else None),
+            CsiIntegrationArgs(
+                cfg, by_method["csi"], auth_path, reads, namespaces, release, ca_cert_path=CA_CERT_PATH if ca else None
+            ),
             opts,
         )
     if by_method["injector"]:
         integrations["injector"] = InjectorIntegration(
             "injector",
             InjectorIntegrationArgs(
-                cfg, by_method["injector"], auth_path, reads, ca_secret=CA_SECRET_NAME if ca else None
+                cfg,
+                by_method["injector"],
+                auth_path,
+                reads,
+                namespaces,
+                release,
+                ca_secret=CA_SECRET_NAME if ca else None,
             ),
             opts,
         )
     if by_method["vso"]:
         integrations["vso"] = VsoIntegration(
-            "vso",
-            VsoIntegrationArgs(cfg, by_method["vso"], auth_path, reads, ca_secret=CA_SECRET_NAME if ca else None),
+            names.VSO,
+            VsoIntegrationArgs(
+                cfg, by_method["vso"], auth_path, reads, namespaces, ca_secret=CA_SECRET_NAME if ca else None
+            ),
             opts,
         )
     engines: list[pulumi.ComponentResource] = [*kv.values(), *pki.values()]

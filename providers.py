@@ -7,6 +7,7 @@ import pulumi_kubernetes as k8s
 import pulumi_vault as vault
 
 from stackconfig.load import LoadedConfig
+from stackconfig.models import KubernetesConfig
 
 
 @dataclass(frozen=True)
@@ -19,10 +20,10 @@ class Providers:
 
 
 def build_providers(loaded: LoadedConfig) -> Providers:
-    """The kubeconfig comes from the environment; Vault's token from VAULT_TOKEN."""
+    """The cluster the stack names (`kubernetes`); Vault's token from VAULT_TOKEN."""
     cfg = loaded.stack.vault
     return Providers(
-        kubernetes=k8s.Provider("kubernetes"),
+        kubernetes=kubernetes_provider(loaded.stack.kubernetes),
         vault=vault.Provider(
             "vault",
             address=cfg.address,
@@ -30,3 +31,13 @@ def build_providers(loaded: LoadedConfig) -> Providers:
             skip_tls_verify=cfg.skip_tls_verify or None,
         ),
     )
+
+
+def kubernetes_provider(cluster: KubernetesConfig | None) -> k8s.Provider:
+    """Pinned to the stack's context, so a changed current-context never retargets the stack."""
+    if cluster is None:
+        return k8s.Provider("kubernetes")
+    # The path as written (the provider resolves it from the project directory like the loader did);
+    # "" makes the provider read $KUBECONFIG / ~/.kube/config the way kubectl and the loader do,
+    # where the SDK would copy $KUBECONFIG's value, machine-specific, into the state.
+    return k8s.Provider("kubernetes", kubeconfig=cluster.kubeconfig or "", context=cluster.context)

@@ -52,8 +52,7 @@ def _toolchain(*groups: str) -> Callable[[], str | None]:
 SECTIONS = {
     "b1": Section("b1", "program evaluation under mocks"),
     "b2": Section("b2", "real engine", [_toolchain("engine")]),
-    # vault-csi-provider cannot be built here (versions.env), so the controllers group is not required whole.
-    "b3": Section("b3", "delivery latency", [_toolchain("cluster", "engine")]),
+    "b3": Section("b3", "delivery latency", [_toolchain("cluster", "engine", "servers", "controllers")]),
 }
 
 

@@ -17,6 +17,16 @@ SKIP_AWAIT = {"pulumi.com/skipAwait": "true"}
 KubeObject = Any
 
 
+Namespaces = Mapping[str, pulumi.Resource]
+"""The namespaces the program creates, by name; anything placed in one waits for it."""
+
+
+def in_namespace(namespaces: Namespaces, namespace: str | None, *others: pulumi.Resource) -> list[pulumi.Resource]:
+    """`others` plus the namespace's resource when the program creates it."""
+    created = namespaces.get(namespace) if namespace else None
+    return [*others, created] if created is not None else list(others)
+
+
 @dataclass
 class IntegrationArgs:
     """What every delivery method gets: its apps and where they authenticate."""
@@ -29,6 +39,10 @@ class IntegrationArgs:
     """The kubernetes auth mount."""
     secrets_ready: Mapping[str, Sequence[pulumi.Resource]] = field(default_factory=dict)
     """Per app: the seeded secrets and PKI roles it reads."""
+    namespaces: Namespaces = field(default_factory=dict)
+    """The namespaces the program creates."""
+    vault_release: pulumi.Resource | None = None
+    """The vault chart's release, when the program manages it: the injector and the CSI provider run from it."""
 
 
 def child(parent: pulumi.Resource, depends_on: Sequence[pulumi.Resource] | None = None) -> pulumi.ResourceOptions:

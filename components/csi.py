@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.common import IntegrationArgs, child, metadata, workload
+from components.common import IntegrationArgs, child, in_namespace, metadata, workload
 from components.identity import AppIdentity, AppIdentityArgs
 from components.platform import helm_release
 from derive.custom_resources import SPC_API_VERSION, secret_provider_class_spec
@@ -31,20 +31,32 @@ class CsiIntegration(pulumi.ComponentResource):
         cfg = args.config
         driver = None
         if cfg.charts.managed:
-            driver = helm_release(f"{name}-driver", self, cfg.charts.csi_driver, cfg, csi_driver_values(cfg))
+            driver = helm_release(
+                f"{name}-driver", self, cfg.charts.csi_driver, cfg, csi_driver_values(cfg), args.namespaces
+            )
+        # A pod created before the driver and the provider run never gets its volume mounted.
+        controllers = [r for r in (driver, args.vault_release) if r is not None]
         self.identities, self.provider_classes, self.workloads = {}, {}, {}
         for app in args.apps:
             assert app.secret_provider_class is not None
-            identity = AppIdentity(f"{name}-{app.name}", AppIdentityArgs(app, args.auth_path), child(self))
+            identity = AppIdentity(
+                f"{name}-{app.name}",
+                AppIdentityArgs(app, args.auth_path, args.namespaces, cfg.kubernetes_auth.audience),
+                child(self),
+            )
             spc = k8s.apiextensions.CustomResource(
                 f"{name}-{app.name}-spc",
                 api_version=SPC_API_VERSION,
                 kind="SecretProviderClass",
                 metadata=metadata(app.secret_provider_class, app.namespace),
                 spec=secret_provider_class_spec(
-                    app, cfg.vault.workload_address, cfg.kubernetes_auth.path, args.ca_cert_path
+                    app,
+                    cfg.vault.workload_address,
+                    cfg.kubernetes_auth.path,
+                    args.ca_cert_path,
+                    cfg.kubernetes_auth.audience,
                 ),
-                opts=child(self, [driver] if driver else None),
+                opts=child(self, in_namespace(args.namespaces, app.namespace, *([driver] if driver else []))),
             )
             self.identities[app.name] = identity
             self.provider_classes[app.name] = spc
@@ -54,6 +66,8 @@ class CsiIntegration(pulumi.ComponentResource):
                 app,
                 csi_pod_spec(app),
                 skip_await=cfg.workloads.skip_await,
-                depends_on=[identity, spc, *args.secrets_ready.get(app.name, [])],
+                depends_on=in_namespace(
+                    args.namespaces, app.namespace, identity, spc, *controllers, *args.secrets_ready.get(app.name, [])
+                ),
             )
         self.register_outputs({"apps": [app.name for app in args.apps]})

@@ -7,6 +7,7 @@ import pulumi
 import pulumi_vault as vault
 
 from components.common import child
+from derive import names
 from derive.durations import as_duration_text, parse_duration
 from stackconfig.models import KvMountDecl, PkiMountDecl
 
@@ -56,11 +57,19 @@ class KvEngine(pulumi.ComponentResource):
                 continue
             self.secrets.append(
                 vault.kv.SecretV2(
-                    f"{name}-{secret.path.replace('/', '-')}",
+                    names.kv_secret(name, secret.path),
                     mount=mount_path,
                     name=secret.path,
                     data_json=seed,
-                    opts=child(self, depends_on=args.depends_on),
+                    opts=pulumi.ResourceOptions(
+                        parent=self,
+                        depends_on=list(args.depends_on) or None,
+                        # A seed is the first version only: a value rotated in Vault (`vault kv put`) survives
+                        # `up --refresh`; `pulumi up --replace <urn>` writes the config's value again.
+                        ignore_changes=["dataJson"],
+                        # Same path: creating first and then deleting the old one would delete what was just written.
+                        delete_before_replace=True,
+                    ),
                 )
             )
             self.ready_by_path[secret.path] = self.secrets[-1]
@@ -78,38 +87,46 @@ class PkiEngineArgs:
 
 
 class PkiEngine(pulumi.ComponentResource):
-    """A PKI mount, an internal root CA whose key never leaves Vault, and roles."""
+    """A PKI mount, an internal root CA whose key never leaves Vault, and roles; only the roles of an existing mount."""
 
-    mount: vault.Mount
-    root: vault.pkisecret.SecretBackendRootCert
+    mount: vault.Mount | None
+    root: vault.pkisecret.SecretBackendRootCert | None
     roles: list[vault.pkisecret.SecretBackendRole]
 
     def __init__(self, name: str, args: PkiEngineArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("vault-k8s:index:PkiEngine", name, None, opts)
         decl = args.mount
-        self.mount = vault.Mount(
-            f"{name}-mount",
-            path=decl.path,
-            type="pki",
-            default_lease_ttl_seconds=parse_duration(decl.default_lease_ttl),
-            max_lease_ttl_seconds=parse_duration(decl.max_lease_ttl),
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=list(args.depends_on) or None),
-        )
-        self.root = vault.pkisecret.SecretBackendRootCert(
-            f"{name}-root",
-            backend=self.mount.path,
-            type="internal",
-            common_name=decl.root.common_name,
-            ttl=as_duration_text(decl.root.ttl),
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
-        )
+        self.mount = self.root = None
+        backend: pulumi.Input[str] = decl.path
+        roles_after: list[pulumi.Resource] = list(args.depends_on)
+        if not decl.existing:
+            assert decl.root is not None  # the config requires it
+            self.mount = vault.Mount(
+                f"{name}-mount",
+                path=decl.path,
+                type="pki",
+                default_lease_ttl_seconds=parse_duration(decl.default_lease_ttl),
+                max_lease_ttl_seconds=parse_duration(decl.max_lease_ttl),
+                opts=pulumi.ResourceOptions(
+                    parent=self, protect=args.protect, depends_on=list(args.depends_on) or None
+                ),
+            )
+            self.root = vault.pkisecret.SecretBackendRootCert(
+                f"{name}-root",
+                backend=self.mount.path,
+                type="internal",
+                common_name=decl.root.common_name,
+                ttl=as_duration_text(decl.root.ttl),
+                opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+            )
+            backend, roles_after = self.mount.path, [self.root]
         self.roles = [
             vault.pkisecret.SecretBackendRole(
-                f"{name}-role-{role.name}",
-                backend=self.mount.path,
+                names.pki_role(name, role.name),
+                backend=backend,
                 name=role.name,
                 key_type=role.key_type,
-                key_bits=role.key_bits,
+                key_bits=role.key_size(),
                 # Vault reads TTLs back in seconds; sending seconds avoids a perpetual diff.
                 ttl=str(parse_duration(role.ttl)),
                 max_ttl=str(parse_duration(role.max_ttl)),
@@ -117,11 +134,11 @@ class PkiEngine(pulumi.ComponentResource):
                 allowed_domains=role.allowed_domains,
                 allow_subdomains=role.allow_subdomains,
                 allow_bare_domains=role.allow_bare_domains,
-                opts=child(self, depends_on=[self.root]),
+                opts=child(self, depends_on=roles_after),
             )
             for role in decl.roles
         ]
         self.roles_by_name: dict[str, pulumi.Resource] = {
             r.name: res for r, res in zip(decl.roles, self.roles, strict=True)
         }
-        self.register_outputs({"path": self.mount.path, "rootCertificate": self.root.certificate})
+        self.register_outputs({"path": backend, "rootCertificate": self.root.certificate if self.root else None})

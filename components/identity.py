@@ -1,12 +1,12 @@
 """One app's Vault identity: its policy, its kubernetes auth role and its ServiceAccount."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_vault as vault
 
-from components.common import child, metadata
+from components.common import Namespaces, child, in_namespace, metadata
 from derive.durations import parse_duration
 from derive.policies import app_grants, render_policy
 from stackconfig.models import AppDecl
@@ -18,6 +18,10 @@ class AppIdentityArgs:
     """The app declaration; grants are derived from its secrets."""
     auth_path: pulumi.Input[str]
     """The kubernetes auth mount the role lives in."""
+    namespaces: Namespaces = field(default_factory=dict)
+    """The namespaces the program creates."""
+    audience: str | None = None
+    """The token audience the role binds; None accepts any."""
 
 
 class AppIdentity(pulumi.ComponentResource):
@@ -43,7 +47,9 @@ class AppIdentity(pulumi.ComponentResource):
         super().__init__("vault-k8s:index:AppIdentity", name, declared, opts)
         self.policy = vault.Policy(f"{name}-policy", name=app.policy, policy=render_policy(grants), opts=child(self))
         self.service_account = k8s.core.v1.ServiceAccount(
-            f"{name}-sa", metadata=metadata(app.service_account, app.namespace), opts=child(self)
+            f"{name}-sa",
+            metadata=metadata(app.service_account, app.namespace),
+            opts=child(self, in_namespace(args.namespaces, app.namespace)),
         )
         self.role = vault.kubernetes.AuthBackendRole(
             f"{name}-role",
@@ -53,6 +59,7 @@ class AppIdentity(pulumi.ComponentResource):
             bound_service_account_namespaces=[app.namespace],
             token_policies=[self.policy.name],
             token_ttl=parse_duration(app.token_ttl),
+            audience=args.audience,
             opts=child(self),
         )
         self.register_outputs(declared)

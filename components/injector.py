@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import pulumi
 
-from components.common import IntegrationArgs, child, workload
+from components.common import IntegrationArgs, child, in_namespace, workload
 from components.identity import AppIdentity, AppIdentityArgs
 from derive.annotations import injector_annotations
 from derive.workloads import injector_pod_spec
@@ -24,17 +24,26 @@ class InjectorIntegration(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: InjectorIntegrationArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("vault-k8s:index:InjectorIntegration", name, None, opts)
+        # The webhook only mutates pods created after it is serving; earlier ones run without the agent.
+        controllers = [args.vault_release] if args.vault_release is not None else []
+        audience = args.config.kubernetes_auth.audience
         self.identities, self.workloads = {}, {}
         for app in args.apps:
-            identity = AppIdentity(f"{name}-{app.name}", AppIdentityArgs(app, args.auth_path), child(self))
+            identity = AppIdentity(
+                f"{name}-{app.name}", AppIdentityArgs(app, args.auth_path, args.namespaces, audience), child(self)
+            )
             self.identities[app.name] = identity
             self.workloads[app.name] = workload(
                 f"{name}-{app.name}-workload",
                 self,
                 app,
-                injector_pod_spec(app),
-                template_annotations=injector_annotations(app, args.ca_secret),
+                injector_pod_spec(app, audience),
+                template_annotations=injector_annotations(
+                    app, args.ca_secret, args.config.kubernetes_auth.path, audience
+                ),
                 skip_await=args.config.workloads.skip_await,
-                depends_on=[identity, *args.secrets_ready.get(app.name, [])],
+                depends_on=in_namespace(
+                    args.namespaces, app.namespace, identity, *controllers, *args.secrets_ready.get(app.name, [])
+                ),
             )
         self.register_outputs({"apps": [app.name for app in args.apps]})

@@ -9,8 +9,10 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_vault as vault
 
-from components.common import KubeObject, child, metadata
+from components.common import KubeObject, Namespaces, child, in_namespace, metadata
+from derive import names
 from derive.helm_values import vault_chart_values
+from derive.namespaces import namespaces_to_create
 from derive.tls import CA_SECRET_NAME, vault_ca_in_use
 from stackconfig.models import ChartPin, StackConfig
 
@@ -18,7 +20,12 @@ SA_TOKEN_TYPE = "kubernetes.io/service-account-token"
 
 
 def helm_release(
-    name: str, parent: pulumi.Resource, pin: ChartPin, cfg: StackConfig, values: dict[str, Any]
+    name: str,
+    parent: pulumi.Resource,
+    pin: ChartPin,
+    cfg: StackConfig,
+    values: dict[str, Any],
+    namespaces: Namespaces | None = None,
 ) -> k8s.helm.v3.Release:
     """A pinned chart from its repository, in the platform namespace."""
     return k8s.helm.v3.Release(
@@ -29,7 +36,7 @@ def helm_release(
         namespace=cfg.charts.namespace,
         repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=pin.repo),
         values=values,
-        opts=child(parent),
+        opts=child(parent, in_namespace(namespaces or {}, cfg.charts.namespace)),
     )
 
 
@@ -46,9 +53,11 @@ class VaultPlatformArgs:
 
 
 class VaultPlatform(pulumi.ComponentResource):
-    """One vault Helm release, the kubernetes auth mount and its config."""
+    """The namespaces the program uses, one vault Helm release, the kubernetes auth mount and its config."""
 
-    auth_backend: vault.AuthBackend
+    namespaces: dict[str, k8s.core.v1.Namespace]
+    auth_backend: vault.AuthBackend | None
+    auth_path: pulumi.Input[str]
     auth_config: vault.kubernetes.AuthBackendConfig
     release: k8s.helm.v3.Release | None
     ready: list[pulumi.Resource]
@@ -57,35 +66,51 @@ class VaultPlatform(pulumi.ComponentResource):
         super().__init__("vault-k8s:index:VaultPlatform", name, None, opts)
         cfg = args.config
         auth = cfg.kubernetes_auth
+        # Deleting a namespace deletes everything in it, ours or not: `destroy` leaves them.
+        self.namespaces = {
+            namespace: k8s.core.v1.Namespace(
+                f"{name}-namespace-{namespace}",
+                metadata=metadata(namespace, None),
+                opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
+            )
+            for namespace in namespaces_to_create(cfg)
+        }
         self.release = None
         if cfg.charts.managed:
-            self.release = helm_release(f"{name}-vault", self, cfg.charts.vault, cfg, vault_chart_values(cfg))
+            self.release = helm_release(
+                f"{name}-vault", self, cfg.charts.vault, cfg, vault_chart_values(cfg), self.namespaces
+            )
         # In internal mode Vault itself comes from the chart.
         after = [self.release] if self.release and cfg.vault.mode == "internal" else []
-        self.auth_backend = vault.AuthBackend(
-            f"{name}-kubernetes-auth",
-            type="kubernetes",
-            path=auth.path,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=after or None, protect=cfg.protect_mounts),
-        )
+        self.auth_backend, self.auth_path = None, auth.path
+        if not auth.existing:
+            self.auth_backend = vault.AuthBackend(
+                f"{name}-kubernetes-auth",
+                type="kubernetes",
+                path=auth.path,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=after or None, protect=cfg.protect_mounts),
+            )
+            self.auth_path = self.auth_backend.path
+        # An adopted mount outlives the stack, and its config serves whatever else logs in there: destroy leaves it.
+        config_opts = pulumi.ResourceOptions(parent=self, retain_on_delete=auth.existing or None)
         if cfg.vault.mode == "external":
             token = self._reviewer_token(name, cfg)
             self.auth_config = vault.kubernetes.AuthBackendConfig(
                 f"{name}-kubernetes-config",
-                backend=self.auth_backend.path,
+                backend=self.auth_path,
                 kubernetes_host=auth.host,
                 kubernetes_ca_cert=args.kube_ca_pem,
                 token_reviewer_jwt=token,
                 disable_local_ca_jwt=True,
-                opts=child(self),
+                opts=config_opts,
             )
         else:
             # Vault runs in the cluster and uses its own pod's token and CA.
             self.auth_config = vault.kubernetes.AuthBackendConfig(
                 f"{name}-kubernetes-config",
-                backend=self.auth_backend.path,
+                backend=self.auth_path,
                 kubernetes_host=auth.host,
-                opts=child(self),
+                opts=config_opts,
             )
         if vault_ca_in_use(cfg) and args.vault_ca_pem:
             namespaces = sorted({cfg.charts.namespace, *args.consumer_namespaces})
@@ -94,10 +119,10 @@ class VaultPlatform(pulumi.ComponentResource):
                     f"{name}-vault-ca-{namespace}",
                     metadata=metadata(CA_SECRET_NAME, namespace),
                     string_data={"ca.crt": args.vault_ca_pem},
-                    opts=child(self),
+                    opts=child(self, in_namespace(self.namespaces, namespace)),
                 )
         self.ready = [r for r in (self.release, self.auth_config) if r is not None]
-        self.register_outputs({"authPath": self.auth_backend.path})
+        self.register_outputs({"authPath": self.auth_path})
 
     def _reviewer_token(self, name: str, cfg: StackConfig) -> pulumi.Output[str]:
         """A long-lived token of a ServiceAccount allowed to call TokenReview."""
@@ -105,7 +130,7 @@ class VaultPlatform(pulumi.ComponentResource):
         account = k8s.core.v1.ServiceAccount(
             f"{name}-reviewer",
             metadata=metadata(reviewer.service_account, reviewer.namespace),
-            opts=child(self),
+            opts=child(self, in_namespace(self.namespaces, reviewer.namespace)),
         )
         role_ref: KubeObject = {
             "apiGroup": "rbac.authorization.k8s.io",
@@ -125,12 +150,12 @@ class VaultPlatform(pulumi.ComponentResource):
         secret = k8s.core.v1.Secret(
             f"{name}-reviewer-token",
             metadata=metadata(
-                f"{reviewer.service_account}-token",
+                names.reviewer_token_secret(reviewer.service_account),
                 reviewer.namespace,
                 annotations={"kubernetes.io/service-account.name": reviewer.service_account},
             ),
             type=SA_TOKEN_TYPE,
-            opts=child(self, depends_on=[account]),
+            opts=child(self, depends_on=in_namespace(self.namespaces, reviewer.namespace, account)),
         )
         # The token controller fills the Secret after it is created: read it back.
         live = k8s.core.v1.Secret.get(f"{name}-reviewer-token-live", secret.id, opts=child(self))

@@ -7,9 +7,10 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.common import IntegrationArgs, child, metadata, workload
+from components.common import IntegrationArgs, child, in_namespace, metadata, workload
 from components.identity import AppIdentity, AppIdentityArgs
 from components.platform import helm_release
+from derive import names
 from derive.custom_resources import (
     VSO_API_VERSION,
     vault_auth_spec,
@@ -40,12 +41,16 @@ class VsoIntegration(pulumi.ComponentResource):
         cfg = args.config
         operator = None
         if cfg.charts.managed:
-            operator = helm_release(f"{name}-operator", self, cfg.charts.vso, cfg, vso_values(cfg))
-        after_operator = [operator] if operator else None
+            operator = helm_release(f"{name}-operator", self, cfg.charts.vso, cfg, vso_values(cfg), args.namespaces)
+        # Its CRDs and its controller: objects before it fail (no CRD) or wait unreconciled.
+        after_operator = [operator] if operator else []
         self.identities, self.workloads, self.synced = {}, {}, {}
         for app in args.apps:
             prefix = f"{name}-{app.name}"
-            identity = AppIdentity(prefix, AppIdentityArgs(app, args.auth_path), child(self))
+            identity = AppIdentity(
+                prefix, AppIdentityArgs(app, args.auth_path, args.namespaces, cfg.kubernetes_auth.audience), child(self)
+            )
+            ns = in_namespace(args.namespaces, app.namespace)
 
             connection = self._custom(
                 f"{prefix}-connection",
@@ -53,15 +58,15 @@ class VsoIntegration(pulumi.ComponentResource):
                 "VaultConnection",
                 app.name,
                 vault_connection_spec(cfg.vault.workload_address, args.ca_secret),
-                after_operator,
+                [*ns, *after_operator],
             )
             auth = self._custom(
                 f"{prefix}-auth",
                 app.namespace,
                 "VaultAuth",
                 app.name,
-                vault_auth_spec(app, app.name, cfg.kubernetes_auth.path),
-                [connection, identity],
+                vault_auth_spec(app, app.name, cfg.kubernetes_auth.path, cfg.kubernetes_auth.audience),
+                [*ns, *after_operator, connection, identity],
             )
             synced = []
             for ref in app.secrets:
@@ -70,24 +75,24 @@ class VsoIntegration(pulumi.ComponentResource):
                     spec = vault_static_secret_spec(ref, app.name, app.workload.name)
                     synced.append(
                         self._custom(
-                            f"{prefix}-static-{ref.secret_name}",
+                            names.vso_synced(prefix, "static", ref.secret_name),
                             app.namespace,
                             "VaultStaticSecret",
                             ref.secret_name,
                             spec,
-                            [auth, *args.secrets_ready.get(app.name, [])],
+                            [*ns, *after_operator, auth, *args.secrets_ready.get(app.name, [])],
                         )
                     )
                 else:
                     spec = vault_pki_secret_spec(ref, app.name)
                     synced.append(
                         self._custom(
-                            f"{prefix}-pki-{ref.secret_name}",
+                            names.vso_synced(prefix, "pki", ref.secret_name),
                             app.namespace,
                             "VaultPKISecret",
                             ref.secret_name,
                             spec,
-                            [auth, *args.secrets_ready.get(app.name, [])],
+                            [*ns, *after_operator, auth, *args.secrets_ready.get(app.name, [])],
                         )
                     )
             self.identities[app.name] = identity
@@ -98,7 +103,7 @@ class VsoIntegration(pulumi.ComponentResource):
                 app,
                 vso_pod_spec(app),
                 skip_await=cfg.workloads.skip_await,
-                depends_on=synced,
+                depends_on=[*ns, *after_operator, *synced],
             )
         self.register_outputs({"apps": [app.name for app in args.apps]})
 

@@ -1,16 +1,30 @@
 """Vault Agent injector annotations and templates derived from an app's declaration."""
 
+import json
+import re
+
 from derive.durations import as_duration_text
-from derive.paths import kv2_api_path, pki_issue_path
+from derive.paths import clean_segment, kv2_api_path, pki_issue_path
 from derive.tls import CA_CERT_PATH
+from derive.workloads import AGENT_TOKEN_VOLUME
 from stackconfig.models import AppDecl, KvRef, PkiRef
 
 PREFIX = "vault.hashicorp.com/"
+DEFAULT_AUTH_PATH = "kubernetes"
+
+
+_GO_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def kv_field(key: str) -> str:
+    """A KV v2 value in an agent template: `.Data.data.<key>` as the tutorial writes it, `index` for any
+    key that is not a Go identifier (`my-key`)."""
+    return f".Data.data.{key}" if _GO_FIELD.match(key) else f"index .Data.data {json.dumps(key)}"
 
 
 def kv_template(mount: str, path: str, keys: list[str]) -> str:
     """Render `key=value` lines of one KV v2 secret."""
-    lines = "\n".join(f"{key}={{{{ .Data.data.{key} }}}}" for key in keys)
+    lines = "\n".join(f"{key}={{{{ {kv_field(key)} }}}}" for key in keys)
     return f'{{{{- with secret "{kv2_api_path(mount, path)}" -}}}}\n{lines}\n{{{{- end }}}}\n'
 
 
@@ -31,7 +45,9 @@ def pki_key_template(ref: PkiRef) -> str:
     return f"{{{{- with {_pki_call(ref)} -}}}}\n{{{{ .Data.private_key }}}}\n{{{{- end }}}}\n"
 
 
-def injector_annotations(app: AppDecl, ca_secret: str | None = None) -> dict[str, str]:
+def injector_annotations(
+    app: AppDecl, ca_secret: str | None = None, auth_path: str = DEFAULT_AUTH_PATH, audience: str | None = None
+) -> dict[str, str]:
     """Pod template annotations for the Vault Agent injector."""
     annotations = {
         f"{PREFIX}agent-inject": "true",
@@ -51,6 +67,11 @@ def injector_annotations(app: AppDecl, ca_secret: str | None = None) -> dict[str
                 annotations[f"{PREFIX}agent-inject-secret-{file}"] = issue
                 annotations[f"{PREFIX}agent-inject-template-{file}"] = template
     annotations[f"{PREFIX}role"] = app.role
+    if clean_segment(auth_path) != DEFAULT_AUTH_PATH:
+        # The agent logs in at the injector's default mount (auth/kubernetes) unless told otherwise.
+        annotations[f"{PREFIX}auth-path"] = f"auth/{clean_segment(auth_path)}"
+    if audience:
+        annotations[f"{PREFIX}agent-service-account-token-volume-name"] = AGENT_TOKEN_VOLUME
     if app.static_render_interval is not None:
         annotations[f"{PREFIX}template-static-secret-render-interval"] = as_duration_text(app.static_render_interval)
     if ca_secret:

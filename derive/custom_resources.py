@@ -24,7 +24,7 @@ def csi_objects(app: AppDecl) -> str:
 
 
 def secret_provider_class_spec(
-    app: AppDecl, vault_address: str, auth_path: str, ca_cert_path: str | None
+    app: AppDecl, vault_address: str, auth_path: str, ca_cert_path: str | None, audience: str | None = None
 ) -> dict[str, Any]:
     """Vault provider parameters; `vaultAddress` appears exactly once."""
     parameters: dict[str, str] = {
@@ -36,6 +36,9 @@ def secret_provider_class_spec(
         parameters["vaultKubernetesMountPath"] = clean_segment(auth_path)
     if ca_cert_path:
         parameters["vaultCACertPath"] = ca_cert_path
+    if audience:
+        # The provider logs in with the driver's token for this audience (the CSIDriver's tokenRequests).
+        parameters["audience"] = audience
     return {"provider": "vault", "parameters": parameters}
 
 
@@ -46,12 +49,16 @@ def vault_connection_spec(vault_address: str, ca_secret: str | None) -> dict[str
     return spec
 
 
-def vault_auth_spec(app: AppDecl, connection: str, auth_path: str) -> dict[str, Any]:
+def vault_auth_spec(app: AppDecl, connection: str, auth_path: str, audience: str | None = None) -> dict[str, Any]:
+    kubernetes: dict[str, Any] = {"role": app.role, "serviceAccount": app.service_account}
+    if audience:
+        # VSO requests the ServiceAccount's token for exactly these audiences.
+        kubernetes["audiences"] = [audience]
     return {
         "vaultConnectionRef": connection,
         "method": "kubernetes",
         "mount": clean_segment(auth_path),
-        "kubernetes": {"role": app.role, "serviceAccount": app.service_account},
+        "kubernetes": kubernetes,
     }
 
 

@@ -1,8 +1,9 @@
 """Where in-cluster consumers find the CA of an external Vault."""
 
+from derive.names import CA_SECRET_NAME
 from stackconfig.models import StackConfig
 
-CA_SECRET_NAME = "vault-ca"
+__all__ = ["CA_CERT_PATH", "CA_MOUNT_DIR", "CA_SECRET_NAME", "vault_ca_in_use"]
 CA_MOUNT_DIR = "/vault/tls"
 CA_CERT_PATH = f"{CA_MOUNT_DIR}/ca.crt"
 

@@ -7,6 +7,9 @@ from stackconfig.models import AppDecl, KvRef, PkiRef
 CSI_DRIVER = "secrets-store.csi.k8s.io"
 CSI_VOLUME = "secrets-store-inline"
 TLS_MOUNT_DIR = "/etc/tls"
+# The projected token the injected agent logs in with, when roles bind an audience.
+AGENT_TOKEN_VOLUME = "vault-token"
+AGENT_TOKEN_SECONDS = 3600
 
 
 def workload_labels(app: AppDecl) -> dict[str, str]:
@@ -41,9 +44,14 @@ def csi_pod_spec(app: AppDecl) -> dict[str, Any]:
     }
 
 
-def injector_pod_spec(app: AppDecl) -> dict[str, Any]:
-    """A plain pod; the injector adds the agent from the template's annotations."""
-    return {"serviceAccountName": app.service_account, "containers": [_container(app)]}
+def injector_pod_spec(app: AppDecl, audience: str | None = None) -> dict[str, Any]:
+    """A plain pod; the injector adds the agent from the template's annotations. With an audience, a projected
+    token for it, which the agent mounts and logs in with (the default token's audience is the API server's)."""
+    spec: dict[str, Any] = {"serviceAccountName": app.service_account, "containers": [_container(app)]}
+    if audience:
+        token = {"audience": audience, "expirationSeconds": AGENT_TOKEN_SECONDS, "path": "token"}
+        spec["volumes"] = [{"name": AGENT_TOKEN_VOLUME, "projected": {"sources": [{"serviceAccountToken": token}]}}]
+    return spec
 
 
 def vso_pod_spec(app: AppDecl) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Run the Vault Agent the injector put into a pod, with `bao agent`, as that pod's containers would run it.
+"""Run the Vault Agent the injector put into a pod, with HashiCorp Vault's `vault agent` (what the injected
+containers run), as that pod's containers would run it.
 
 The agent config is taken unchanged from the injected container's `VAULT_CONFIG`; only paths inside the
 pod's volume mounts become local folders. The volumes are filled the way a kubelet would fill them: a real
@@ -21,7 +22,7 @@ from urllib.parse import quote
 
 from localenv.controllers import records
 from localenv.controlplane.kubeapi import KubeApi
-from localenv.controlplane.paths import interpreter_bin_dirs, require_binary
+from localenv.controlplane.paths import require_binary
 from localenv.controlplane.processes import spawn
 from localenv.controlplane.waiting import wait_until
 
@@ -263,7 +264,7 @@ class InjectedPod:
             raise AgentError(f"the application container of {self.name} does not mount {SECRETS_PATH}")
         return Path(found)
 
-    def prepare(self, name: str, bao: Path | None = None) -> LocalAgent:
+    def prepare(self, name: str, binary: Path | None = None) -> LocalAgent:
         """The container's agent config with pod paths made local, written where the container writes it."""
         item = container(self.pod, name)
         mounts = mounts_of(item, self.fill())
@@ -272,7 +273,7 @@ class InjectedPod:
         if config_file is None:
             raise AgentError(f"{name} does not mount the folder of {CONFIG_PATH}")
         _write(Path(config_file), json.dumps(config, indent=2).encode())
-        binary = bao or require_binary("bao", extra=interpreter_bin_dirs())
+        binary = binary or require_binary("vault")
         env = {k: v for k, v in os.environ.items() if k not in _DROPPED_ENV}
         env.update({e["name"]: e["value"] for e in item.get("env", []) if "value" in e and e["name"] != "VAULT_CONFIG"})
         log = self.root / "logs" / f"{name}.log"

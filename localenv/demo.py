@@ -13,21 +13,17 @@ import yaml
 from derive.durations import parse_duration
 from derive.paths import kv2_api_path, pki_issue_path
 from derive.workloads import workload_labels
-from localenv import agent
-from localenv.controllers import ControllerSettings, start_controllers, stop_controllers
+from localenv import agent, csi
+from localenv.controllers import ControllerSettings, csi_provider, start_controllers, stop_controllers
 from localenv.controlplane import ControlPlane, KubeApi
 from localenv.controlplane.errors import ControlPlaneError
+from localenv.controlplane.vaultserver import SERVER_ENV, server_from_env, server_version
 from localenv.controlplane.waiting import wait_until
 from localenv.delivered import agent_view, secret_data, vso_view
 from localenv.stack import REPO, STACK, LocalStack
 from localenv.verify import VaultClient, mask, service_account_token
 from stackconfig.load import parse_stack_config
 from stackconfig.models import AppDecl, KvRef, PkiRef, StackConfig
-
-CSI_NOT_HERE = (
-    "  not delivered here: there is no vault-csi-provider build (the Go module proxy serves no version of it), "
-    "so nothing mounts the CSI volume"
-)
 
 
 def stack_config() -> StackConfig:
@@ -41,7 +37,7 @@ def show_apps(cp: ControlPlane, cfg: StackConfig, show_secrets: bool) -> list[st
     vault = VaultClient(cfg.vault.address or cp.env["VAULT_ADDR"], Path(cp.env["VAULT_CACERT"]))
     kube = cp.kube()
     for app in cfg.apps:
-        jwt = service_account_token(kube, app.namespace, app.service_account)
+        jwt = service_account_token(kube, app.namespace, app.service_account, audience=cfg.kubernetes_auth.audience)
         client = vault.login_kubernetes(cfg.kubernetes_auth.path, app.role, jwt)
         lines.append(
             f"{app.name} ({app.method}, role {app.role}, ServiceAccount {app.namespace}/{app.service_account})"
@@ -102,9 +98,22 @@ def _file_is(path: Path, text: str) -> bool:
     return path.is_file() and path.read_text() == text
 
 
-def delivered_view(api: KubeApi, app: AppDecl, folders: dict[str, Path], show_secrets: bool) -> list[str]:
+def csi_view(cp: ControlPlane, api: KubeApi, cfg: StackConfig, app: AppDecl, show_secrets: bool) -> list[str]:
+    """What vault-csi-provider answers to the Mount the driver makes for the app's pod: the volume's files."""
+    result = csi.mount_pod(
+        api, csi_provider.socket_path(cp.state_dir), app.namespace, app.workload.name, csi.token_requests_of(cfg)
+    )
+    if result.failed:
+        return [f"  Mount refused: {result.error}"]
+    return [f"  {app.workload.mount_path}/{name}: {mask(data.decode(), show_secrets)}"
+            for name, data in sorted(result.files.items())]  # fmt: skip
+
+
+def delivered_view(
+    cp: ControlPlane, api: KubeApi, cfg: StackConfig, app: AppDecl, folders: dict[str, Path], show_secrets: bool
+) -> list[str]:
     if app.method == "csi":
-        return [CSI_NOT_HERE]
+        return csi_view(cp, api, cfg, app, show_secrets)
     if app.method == "vso":
         synced = [("VaultStaticSecret" if isinstance(r, KvRef) else "VaultPKISecret", str(r.secret_name))
                   for r in app.secrets]  # fmt: skip
@@ -125,12 +134,12 @@ def show_delivered(
         lines = []
         for app in cfg.apps:
             where = {
-                "csi": f"CSI volume at {app.workload.mount_path}",
+                "csi": f"CSI volume at {app.workload.mount_path}, as vault-csi-provider mounts it",
                 "vso": "Secrets synced by VSO",
                 "injector": f"files rendered by the agent in /vault/secrets ({folders.get(app.name)})",
             }
             lines.append(f"{app.name} ({app.method}): {where[app.method]}")
-            lines.extend(delivered_view(api, app, folders, show_secrets))
+            lines.extend(delivered_view(cp, api, cfg, app, folders, show_secrets))
         return lines
     finally:
         api.close()
@@ -158,9 +167,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.down:
         return down()
     cfg = stack_config()
-    print("starting the local control plane ...", flush=True)
+    print(f"starting the local control plane ({SERVER_ENV}={server_from_env()}) ...", flush=True)
     cp = ControlPlane.start()
-    print("starting the Vault Secrets Operator and the Vault Agent injector ...", flush=True)
+    print(f"  Vault server: {server_version(cp.server_binary)} at {cp.vault_addr}", flush=True)
+    print("starting the Vault Secrets Operator, the Vault Agent injector and vault-csi-provider ...", flush=True)
     for name, record in start_controllers(cp, ControllerSettings.from_config(cfg)).items():
         print(f"  {name}: pid {record.pid}, log {record.log}")
     stack = LocalStack(cp.state_dir, cp.env)

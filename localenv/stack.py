@@ -114,19 +114,41 @@ class LocalStack:
         return result
 
     def prepare(self, values: Mapping[str, Mapping[str, str]] | None = None) -> dict[str, dict[str, str]]:
-        """Create the stack if needed and write the seed values as secrets into the config copy."""
+        """Create the stack if needed and write the seed values as secrets into the config copy.
+
+        Without `values`, a copy that has seed values already keeps them: seeds are written to Vault once, so
+        new ones would only make the config disagree with Vault (a second `make demo`).
+        """
         source = self.project_dir / "stacks" / f"Pulumi.{STACK}.yaml"
-        chosen = {k: dict(v) for k, v in (values or random_values(seeded_secrets(source))).items()}
         if not self.config_file.exists():
             shutil.copy(source, self.config_file)
         listed = self.pulumi("stack", "ls", "--json", stack=False)
         if STACK not in {s["name"] for s in json.loads(listed.stdout or "[]")}:
             self._init_stack()
+        kept = self.current_values() if values is None else {}
+        wanted = seeded_secrets(source)
+        fresh = random_values({n: k for n, k in wanted.items() if sorted(kept.get(n, {})) != sorted(k)})
+        chosen = {k: dict(v) for k, v in values.items()} if values is not None else {**kept, **fresh}
         for name, pairs in chosen.items():
+            if kept.get(name) == pairs:
+                continue
             for key, value in pairs.items():
                 self.set_secret(name, key, value)
-        self.values = chosen
-        return chosen
+        self.values = chosen if values is not None else {name: chosen[name] for name in wanted}
+        return self.values
+
+    def current_values(self) -> dict[str, dict[str, str]]:
+        """The seed values the config copy holds (decrypted), or none."""
+        # Not through `pulumi()`: its output is kept in `log`, which must never hold a secret.
+        result = subprocess.run(
+            ["pulumi", "config", "get", "secretValues", "--json", "--stack", STACK,
+             "--config-file", str(self.config_file), "--non-interactive"],
+            cwd=self.project_dir, env=self.env(), capture_output=True, text=True, check=False, timeout=120,
+        )  # fmt: skip
+        if result.returncode != 0:
+            return {}
+        found = json.loads(result.stdout).get("objectValue") or {}
+        return {str(n): {str(k): str(v) for k, v in p.items()} for n, p in found.items() if isinstance(p, dict)}
 
     def _init_stack(self) -> None:
         """Create the stack from a scratch copy of the project, so no committed stack file is touched."""

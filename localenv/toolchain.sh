@@ -3,13 +3,14 @@
 # Builds the binaries the local integration tests need from Go modules, into a
 # versioned cache outside the repo, and links them into one bin dir.
 #
-#   toolchain.sh install [engine|cluster|controllers ...]   (no group = all)
+#   toolchain.sh install [engine|cluster|servers|controllers ...]   (no group = all)
 #   toolchain.sh bindir                                     print the bin dir
 #   toolchain.sh check [GROUP...]                           fail naming missing binaries
 #   toolchain.sh pin NAME...                                regenerate localenv/go/NAME/go.{mod,sum}
 #
 # Cache root: ${VAULT_K8S_CACHE:-$HOME/.cache/vault-k8s}. Go's module and build
-# caches stay at Go's defaults.
+# caches stay at Go's defaults. Releases the module proxy refuses are built from
+# the source tarballs in ${VAULT_K8S_UPSTREAM:-<repo>/../shared/upstream}.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -18,20 +19,22 @@ source "$HERE/versions.env"
 CACHE=${VAULT_K8S_CACHE:-$HOME/.cache/vault-k8s}
 BIN=$CACHE/bin
 WRAP=$HERE/go
+UPSTREAM=${VAULT_K8S_UPSTREAM:-$(cd "$HERE/../.." && pwd)/shared/upstream}
 
 # Wrapper modules carry their own go.mod/go.sum; never pick up a workspace,
 # never switch toolchains behind our back, and build static binaries.
 export GOWORK=off GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-buildvcs=false
 
-ALL_GROUPS=(cluster engine controllers)
+ALL_GROUPS=(cluster engine servers controllers)
 GROUP_cluster=(etcd kube-apiserver kube-controller-manager)
 GROUP_engine=(pulumi pulumi-language-python pulumi-resource-kubernetes pulumi-resource-vault)
-GROUP_controllers=(vault-secrets-operator vault-k8s vault-csi-provider)
+GROUP_servers=(vault)
+GROUP_controllers=(vault-secrets-operator vault-k8s vault-csi-provider csi-mount)
 # Names expected in $BIN (the exec script comes with the language host).
 ALL_BINS=(pulumi pulumi-language-python pulumi-language-python-exec
   pulumi-resource-kubernetes pulumi-resource-vault
-  etcd kube-apiserver kube-controller-manager
-  vault-secrets-operator vault-k8s vault-csi-provider)
+  etcd kube-apiserver kube-controller-manager vault
+  vault-secrets-operator vault-k8s vault-csi-provider csi-mount)
 
 log() { printf '[toolchain] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -40,10 +43,11 @@ k8s_minor() { local v=${KUBERNETES_VERSION#v}; v=${v#*.}; echo "${v%%.*}"; }
 
 # --- per-binary facts --------------------------------------------------------
 # Each binary: cache dir (relative to $CACHE), main package, module@version it
-# comes from, and extra ldflags.
+# comes from (or SRC, the ../shared/upstream tarball it is built from), and
+# extra ldflags.
 spec() {
   local name=$1
-  DIR='' PKG='' MOD='' VER='' LDFLAGS='' PREP_FN='' POST_FN='' SHOW=
+  DIR='' PKG='' MOD='' VER='' SRC='' LDFLAGS='' PREP_FN='' POST_FN='' SHOW=
   case $name in
     etcd)
       DIR=etcd-$ETCD_VERSION MOD=go.etcd.io/etcd/server/v3 VER=$ETCD_VERSION PKG=$MOD ;;
@@ -71,14 +75,21 @@ spec() {
       # Local main package (see its main.go) bridging the upstream provider.
       DIR=pulumi-resource-vault-$PULUMI_VAULT_VERSION MOD=github.com/hashicorp/terraform-provider-vault
       VER=$TPV_PSEUDO PKG=. LDFLAGS="-X main.Version=$PULUMI_VAULT_VERSION" SHOW=$PULUMI_VAULT_VERSION ;;
+    vault)
+      DIR=vault-$VAULT_VERSION MOD=github.com/hashicorp/vault VER=$VAULT_VERSION PKG=$MOD
+      LDFLAGS="-X $MOD/version.GitCommit=$VAULT_GIT_COMMIT -X $MOD/version.BuildDate=$VAULT_BUILD_DATE" ;;
     vault-secrets-operator)
-      DIR=vault-secrets-operator-$VSO_VERSION MOD=github.com/hashicorp/vault-secrets-operator VER=$VSO_VERSION PKG=$MOD
-      LDFLAGS="-X $MOD/internal/version.GitVersion=$VSO_VERSION" ;;
+      DIR=vault-secrets-operator-$VSO_VERSION SRC=vault-secrets-operator-${VSO_VERSION#v} VER=$VSO_VERSION PKG=.
+      LDFLAGS="-X github.com/hashicorp/vault-secrets-operator/internal/version.GitVersion=$VSO_VERSION" ;;
     vault-k8s)
-      DIR=vault-k8s-$VAULT_K8S_VERSION MOD=github.com/hashicorp/vault-k8s VER=$VAULT_K8S_VERSION PKG=$MOD
-      LDFLAGS="-X $MOD/version.Version=${VAULT_K8S_VERSION#v}" ;;
+      DIR=vault-k8s-$VAULT_K8S_VERSION SRC=vault-k8s-${VAULT_K8S_VERSION#v} VER=$VAULT_K8S_VERSION PKG=.
+      LDFLAGS="-X github.com/hashicorp/vault-k8s/version.Version=$VAULT_K8S_VERSION" ;;
     vault-csi-provider)
-      DIR=vault-csi-provider-$VAULT_CSI_VERSION MOD=github.com/hashicorp/vault-csi-provider VER=$VAULT_CSI_VERSION PKG=$MOD ;;
+      DIR=vault-csi-provider-$VAULT_CSI_VERSION SRC=vault-csi-provider-${VAULT_CSI_VERSION#v} VER=$VAULT_CSI_VERSION PKG=.
+      LDFLAGS="-X github.com/hashicorp/vault-csi-provider/internal/version.GitVersion=$VAULT_CSI_VERSION" ;;
+    csi-mount)
+      # Local main package (see its main.go) on the driver's provider API.
+      DIR=csi-mount-$SECRETS_STORE_CSI_VERSION MOD=sigs.k8s.io/secrets-store-csi-driver VER=$SECRETS_STORE_CSI_VERSION PKG=. ;;
     *) die "unknown binary $name" ;;
   esac
 }
@@ -115,6 +126,7 @@ pin_init() {
 pin() {
   local name=$1 dir=$WRAP/$1
   spec "$name"
+  [[ -z $SRC ]] || die "$name is built from $UPSTREAM/$SRC.tar.gz; nothing to pin"
   log "pinning $name to $MOD@$VER"
   pin_init "$name"
   case $name in
@@ -134,7 +146,7 @@ pin() {
     pulumi)
       (cd "$dir" && copy_remote_replaces "$(gomod_of "$MOD@$VER")" &&
         go get -tool "$PKG@$VER" && go get "github.com/pulumi/pulumi/sdk/v3@$VER") ;;
-    pulumi-language-python)
+    pulumi-language-python | csi-mount)
       (cd "$dir" && go get "$MOD@$VER") ;;
     pulumi-resource-kubernetes)
       # The provider replaces its own sdk/v4 with ../sdk; the required tag is published.
@@ -200,9 +212,25 @@ link() { # link NAME TARGET_ABS
 # The toolchain is part of the stamp; set once by install.
 GO_VERSION=
 
-stamp_of() { # wrapper files + build inputs
+stamp_of() { # wrapper files (or the source tarball) + build inputs
   local w=$WRAP/$1
-  { cat "$w/go.mod" "$w/go.sum" "$w"/*.go "$w"/*.json 2>/dev/null; [[ -z $PREP_FN ]] || cat "$HERE"/generate/*.py; echo "$PKG|$LDFLAGS|$GO_VERSION"; } | sha256sum | cut -d' ' -f1
+  {
+    if [[ -n $SRC ]]; then cat "$UPSTREAM/$SRC.tar.gz"; else cat "$w/go.mod" "$w/go.sum" "$w"/*.go "$w"/*.json 2>/dev/null; fi
+    [[ -z $PREP_FN ]] || cat "$HERE"/generate/*.py
+    echo "$PKG|$LDFLAGS|$GO_VERSION"
+  } | sha256sum | cut -d' ' -f1
+}
+
+# Unpack an upstream source tarball (top folder $SRC/) into the cache; prints the
+# folder to build in. Its own go.mod and go.sum pin the dependencies.
+prep_upstream() {
+  local tarball=$UPSTREAM/$SRC.tar.gz build=$CACHE/$DIR/build
+  [[ -f $tarball ]] || die "missing $tarball (the upstream source releases live in ../shared/upstream)"
+  rm -rf "$build"
+  mkdir -p "$build"
+  tar -xzf "$tarball" -C "$build"
+  [[ -f $build/$SRC/go.mod ]] || die "$tarball has no $SRC/go.mod"
+  echo "$build/$SRC"
 }
 
 # A pulumi CLI the user installed (outside this cache) wins over building one.
@@ -234,9 +262,13 @@ build_one() {
   fi
   spec "$name"
   local out=$CACHE/$DIR/bin w=$WRAP/$name st
-  [[ -f $w/go.mod ]] || die "missing $w/go.mod (run: $0 pin $name)"
-  grep -qE "^[[:space:]]*(require[[:space:]]+)?${MOD//./\\.} ${VER//./\\.}( |$)" "$w/go.mod" ||
-    die "$w/go.mod does not require $MOD $VER (run: $0 pin $name)"
+  if [[ -n $SRC ]]; then
+    [[ -f $UPSTREAM/$SRC.tar.gz ]] || die "missing $UPSTREAM/$SRC.tar.gz (the upstream source releases live in ../shared/upstream)"
+  else
+    [[ -f $w/go.mod ]] || die "missing $w/go.mod (run: $0 pin $name)"
+    grep -qE "^[[:space:]]*(require[[:space:]]+)?${MOD//./\\.} ${VER//./\\.}( |$)" "$w/go.mod" ||
+      die "$w/go.mod does not require $MOD $VER (run: $0 pin $name)"
+  fi
   st=$(stamp_of "$name")
   if [[ -x $out/$name && -f $out/.$name.stamp && $(<"$out/.$name.stamp") == "$st" ]]; then
     link "$name" "$out/$name"
@@ -244,10 +276,14 @@ build_one() {
     log "ok $name (cached)"
     return
   fi
-  log "building $name ${SHOW:-$VER} ..."
+  log "building $name ${SHOW:-$VER}${SRC:+ from $SRC.tar.gz} ..."
   mkdir -p "$out"
   local t0=$SECONDS args=(-C "$w" -trimpath -pgo=off -ldflags "-s -w $LDFLAGS")
-  if [[ -n $PREP_FN ]]; then
+  if [[ -n $SRC ]]; then
+    local srcdir
+    srcdir=$(prep_upstream)
+    args=(-C "$srcdir" "${args[@]:2}")
+  elif [[ -n $PREP_FN ]]; then
     local extra # one build flag
     extra=$("$PREP_FN" "$name")
     args+=("$extra")
@@ -256,7 +292,7 @@ build_one() {
   mv -f "$out/.$name.tmp" "$out/$name"
   link "$name" "$out/$name"
   [[ -z $POST_FN ]] || "$POST_FN" "$name" "$out"
-  [[ -z $PREP_FN ]] || rm -rf "$CACHE/$DIR/build"
+  [[ -z $PREP_FN$SRC ]] || rm -rf "$CACHE/$DIR/build"
   echo "$st" >"$out/.$name.stamp"
   local dt=$((SECONDS - t0))
   printf '%s %s %s %ds\n' "$(date -u +%FT%TZ)" "$name" "${SHOW:-$VER}" "$dt" >>"$CACHE/build-times.log"
@@ -269,21 +305,14 @@ members_of() { # GROUP -> names, one per line
   case $1 in
     cluster) printf '%s\n' "${GROUP_cluster[@]}" ;;
     engine) printf '%s\n' "${GROUP_engine[@]}" ;;
+    servers) printf '%s\n' "${GROUP_servers[@]}" ;;
     controllers) printf '%s\n' "${GROUP_controllers[@]}" ;;
     *) die "unknown group $1 (groups: ${ALL_GROUPS[*]})" ;;
   esac
 }
 
-unavailable_reason() { # NAME -> reason, if versions.env marks it unbuildable
-  local entry
-  for entry in "${UNAVAILABLE[@]}"; do
-    [[ ${entry%%:*} == "$1" ]] && { echo "${entry#*:}"; return 0; }
-  done
-  return 1
-}
-
 install_groups() {
-  local groups=("$@") g n names reason skipped=()
+  local groups=("$@") g n names
   ((${#groups[@]})) || groups=("${ALL_GROUPS[@]}")
   command -v go >/dev/null || die "go not found on PATH"
   GO_VERSION=$(go env GOVERSION)
@@ -295,15 +324,9 @@ install_groups() {
   for g in "${groups[@]}"; do
     names=$(members_of "$g")
     for n in $names; do
-      if reason=$(unavailable_reason "$n"); then
-        log "skip $n: $reason"
-        skipped+=("$n")
-        continue
-      fi
       build_one "$n"
     done
   done
-  ((${#skipped[@]} == 0)) || log "not built (see versions.env): ${skipped[*]}"
 }
 
 check() { # [GROUP...] -> non-zero naming missing binaries

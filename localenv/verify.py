@@ -21,10 +21,16 @@ class VaultDenied(RuntimeError):
         super().__init__(f"{what}: HTTP {status} {body[:300]}")
 
 
-def service_account_token(kube: KubeApi, namespace: str, account: str, seconds: int = 600) -> str:
-    """A fresh bound token from the TokenRequest API, as the kubelet would mount it."""
+def service_account_token(
+    kube: KubeApi, namespace: str, account: str, seconds: int = 600, audience: str | None = None
+) -> str:
+    """A fresh bound token from the TokenRequest API, as the kubelet would mount it: for `audience`, or for the
+    API server's own audience (what the default ServiceAccount volume holds) when None."""
     path = f"/api/v1/namespaces/{namespace}/serviceaccounts/{account}/token"
-    body = {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": {"expirationSeconds": seconds}}
+    spec: dict[str, Any] = {"expirationSeconds": seconds}
+    if audience:
+        spec["audiences"] = [audience]
+    body = {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": spec}
     token: str = kube.create(path, body)["status"]["token"]
     return token
 

@@ -6,7 +6,8 @@
 # Needs `pulumi` on PATH and whatever the backend needs (PULUMI_BACKEND_URL,
 # PULUMI_CONFIG_PASSPHRASE, ...). Files land in $PREVIEW_OUT_DIR (default
 # ${TMPDIR:-/tmp}/vault-k8s-preview/STACK): config.json, policy-config.json,
-# preview.json, events.jsonl, preview.stderr, summary.md.
+# preview.json, events.jsonl, preview.stderr, summary.md, and plan.json when
+# PREVIEW_SAVE_PLAN=1 (the update plan pipeline/up.sh applies).
 #
 # Exit status: non-zero if the preview failed (including mandatory policy
 # violations) or if it plans a data-loss change that ALLOW_DATA_LOSS does not allow.
@@ -22,6 +23,11 @@ mkdir -p "$out"
 # A stack whose config lives outside stacks/ (the local stack's per-run copy) names it here.
 config_file=()
 if [[ -n "${PREVIEW_CONFIG_FILE:-}" ]]; then config_file=(--config-file "$PREVIEW_CONFIG_FILE"); fi
+save_plan=()
+if [[ "${PREVIEW_SAVE_PLAN:-0}" == 1 ]]; then
+  rm -f "$out/plan.json"
+  save_plan=(--save-plan "$out/plan.json")
+fi
 
 # Fail closed: if the stack's config cannot be read, do not preview with advisory policies.
 pulumi config --json --stack "$stack" --cwd "$root" "${config_file[@]}" >"$out/config.json"
@@ -40,6 +46,7 @@ pulumi preview \
   --policy-pack "$root/policy" \
   --policy-pack-config "$out/policy-config.json" \
   --event-log "$out/events.jsonl" \
+  "${save_plan[@]}" \
   >"$out/preview.json" 2>"$out/preview.stderr" || preview_rc=$?
 
 summary_rc=0

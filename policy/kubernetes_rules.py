@@ -78,6 +78,42 @@ def injector_violations(resource_type: str, props: Mapping[str, Any]) -> list[st
     return [f'injector.webhook.failurePolicy is "{policy}", must be "Fail"']
 
 
+INJECTOR_MIN_REPLICAS: Final = 2
+
+
+def injector_availability_violations(resource_type: str, props: Mapping[str, Any]) -> list[str]:
+    """A fail-closed injector blocks every pod it selects while it is down: it must run twice, keep one
+    replica through drains, and select only the namespaces that use it."""
+    values = _values(resource_type, props, _VAULT_CHART)
+    if values is None or not _injector_enabled(values):
+        return []
+    # The chart reads webhook.failurePolicy, falling back to the deprecated injector.failurePolicy.
+    policy = get_path(values, "injector", "webhook", "failurePolicy") or get_path(values, "injector", "failurePolicy")
+    if policy != "Fail":
+        return []
+    found = []
+    least = f'with failurePolicy "Fail", must be at least {INJECTOR_MIN_REPLICAS}'
+    replicas = get_path(values, "injector", "replicas")
+    if replicas is None:
+        found.append(f"injector.replicas is unset (chart default 1) {least}")
+    elif isinstance(replicas, int | float) and not isinstance(replicas, bool) and replicas < INJECTOR_MIN_REPLICAS:
+        found.append(f"injector.replicas is {replicas} {least}")
+    elif truthy(get_path(values, "injector", "leaderElector", "enabled")) is False:
+        found.append("injector.leaderElector.enabled is false: replicas would each write their own TLS certificate")
+    budget = get_path(values, "injector", "podDisruptionBudget")
+    if not is_unknown(budget) and not budget:
+        found.append('injector.podDisruptionBudget is unset with failurePolicy "Fail": a drain may stop every replica')
+    selector = get_path(values, "injector", "webhook", "namespaceSelector") or get_path(
+        values, "injector", "namespaceSelector"
+    )
+    if not is_unknown(selector) and not selector:
+        found.append(
+            'injector.webhook.namespaceSelector is unset with failurePolicy "Fail": pods in every namespace, '
+            "kube-system included, wait on the injector"
+        )
+    return found
+
+
 def _pod_annotations(resource_type: str, props: Mapping[str, Any]) -> Mapping[str, Any]:
     """Where the injector reads its annotations: the pod's own metadata."""
     if resource_type == POD:

@@ -88,6 +88,15 @@ POLICIES: Final[list[Policy]] = [
         validate=_resource_validation(kubernetes_rules.injector_violations),
         severity=Severity.MEDIUM,
     ),
+    ResourceValidationPolicy(
+        name="vault-injector-highly-available",
+        description=(
+            "A fail-closed injector webhook runs at least two replicas with a disruption budget and selects "
+            "only the namespaces that use it."
+        ),
+        validate=_resource_validation(kubernetes_rules.injector_availability_violations),
+        severity=Severity.HIGH,
+    ),
     StackValidationPolicy(
         name="vault-policy-least-privilege",
         description="Vault policies must grant exactly the paths the apps declare.",

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pulumi
+import yaml
 from pulumi.runtime import config as runtime_config
 from pydantic import ValidationError
 
-from stackconfig.models import StackConfig
+from stackconfig.models import KubernetesConfig, StackConfig
 
 NAMESPACE = "vault-k8s"
 SECRET_VALUES_KEY = "secretValues"
@@ -99,6 +102,57 @@ def _read_file(project_dir: Path, relative: str, key: str) -> tuple[str, str]:
         raise StackConfigError(f"config {NAMESPACE}:{key}: cannot read {path}: {error.strerror}") from None
 
 
+def _contexts(path: Path, key: str) -> list[str]:
+    """The context names of one kubeconfig file."""
+    try:
+        document = yaml.safe_load(path.read_text())
+    except OSError as error:
+        raise StackConfigError(f"config {NAMESPACE}:{key}: cannot read {path}: {error.strerror}") from None
+    except yaml.YAMLError as error:
+        reason = " ".join(str(error).split())  # one line per problem
+        raise StackConfigError(f"config {NAMESPACE}:{key}: {path} is not a kubeconfig: {reason}") from None
+    entries = document.get("contexts") if isinstance(document, dict) else None
+    if not isinstance(entries, list | None):
+        raise StackConfigError(f"config {NAMESPACE}:{key}: {path} is not a kubeconfig: `contexts` is not a list")
+    return [str(e["name"]) for e in entries or [] if isinstance(e, dict) and e.get("name")]
+
+
+def check_cluster(cluster: KubernetesConfig, project_dir: Path, environ: Mapping[str, str]) -> list[Path]:
+    """Refuse a context the kubeconfig does not have, before the provider could fall back to another cluster.
+
+    Reads what kubectl reads: the configured file, else every file in $KUBECONFIG, else ~/.kube/config.
+    Returns the files read.
+    """
+    key = "kubernetes.context"
+    if cluster.kubeconfig:
+        path = Path(cluster.kubeconfig).expanduser()
+        files = [(project_dir / path).resolve()]
+        found = _contexts(files[0], "kubernetes.kubeconfig")
+        where = str(files[0])
+    else:
+        listed = [Path(p).expanduser() for p in environ.get("KUBECONFIG", "").split(os.pathsep) if p]
+        if listed:
+            where = f"$KUBECONFIG ({environ['KUBECONFIG']})"
+        else:
+            listed = [Path(environ.get("HOME") or Path.home()) / ".kube" / "config"]
+            where = str(listed[0])
+        # kubectl skips listed files that do not exist.
+        files = [p for p in listed if p.is_file()]
+        if not files:
+            raise StackConfigError(
+                f"config {NAMESPACE}:{key}: no kubeconfig to find {cluster.context!r} in: {where} does not exist; "
+                "set kubernetes.kubeconfig or KUBECONFIG"
+            )
+        found = [name for path in files for name in _contexts(path, key)]
+    if cluster.context not in found:
+        have = ", ".join(repr(n) for n in sorted(set(found))) or "none"
+        raise StackConfigError(
+            f"config {NAMESPACE}:{key}: {cluster.context!r} is not a context in {where} (it has {have}); "
+            "is this the cluster the stack is for?"
+        )
+    return files
+
+
 def seed_values(cfg: StackConfig, values: Any, is_secret: bool) -> dict[str, pulumi.Output[str]]:
     """Match `secretValues` against the seeded KV secrets; wrap each as a Pulumi secret."""
     key = f"{NAMESPACE}:{SECRET_VALUES_KEY}"
@@ -142,6 +196,8 @@ def load_stack_config(project_dir: Path | None = None) -> LoadedConfig:
         if value is not None:
             raw[name] = value
     stack = parse_stack_config(raw)
+    if stack.kubernetes is not None:
+        check_cluster(stack.kubernetes, project_dir, os.environ)
     vault_ca_path = vault_ca_pem = kube_ca_pem = None
     if stack.vault.ca_cert_file:
         vault_ca_path, vault_ca_pem = _read_file(project_dir, stack.vault.ca_cert_file, "vault.caCertFile")

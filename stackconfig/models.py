@@ -5,18 +5,28 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
-from derive.durations import parse_duration
+from derive import names
+from derive.durations import as_duration_text, parse_duration
 
 Method = Literal["csi", "injector", "vso"]
 VaultMode = Literal["internal", "external"]
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+# Label keys are `[prefix/]name`; values may be empty.
+_LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
+# What the API server takes as a Secret data key and (before relaxed validation) as an env var name.
+_SECRET_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
+_ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
 _VAULT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _VAULT_PATH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
 _FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+# Key sizes Vault's PKI takes per key type (ed25519 has one size), and what it picks when none is sent.
+KEY_BITS = {"rsa": (2048, 3072, 4096, 8192), "ec": (224, 256, 384, 521)}
+DEFAULT_KEY_BITS = {"rsa": 2048, "ec": 256}
 
 
 class Model(BaseModel):
@@ -27,6 +37,26 @@ def _dns_label(value: str) -> str:
     if not _DNS_LABEL.match(value) or len(value) > 63:
         raise ValueError(f"{value!r} is not a valid Kubernetes name (lowercase DNS label)")
     return value
+
+
+def _dns_subdomain(value: str) -> str:
+    if not _DNS_SUBDOMAIN.match(value) or len(value) > 253:
+        raise ValueError(f"{value!r} is not a valid Kubernetes name (lowercase DNS subdomain)")
+    return value
+
+
+def _optional_subdomain(value: str | None) -> str | None:
+    return None if value is None else _dns_subdomain(value)
+
+
+def _label(key: str, value: str) -> None:
+    prefix, _, name = key.rpartition("/")
+    if (prefix and (not _DNS_SUBDOMAIN.match(prefix) or len(prefix) > 253)) or not _LABEL_NAME.match(name):
+        raise ValueError(f"{key!r} is not a valid Kubernetes label key")
+    if len(name) > 63:
+        raise ValueError(f"{key!r} is not a valid Kubernetes label key (its name is longer than 63 characters)")
+    if value and (not _LABEL_NAME.match(value) or len(value) > 63):
+        raise ValueError(f"{value!r} is not a valid Kubernetes label value (at most 63 of A-Z a-z 0-9 - _ .)")
 
 
 def _vault_name(value: str) -> str:
@@ -44,6 +74,24 @@ def _vault_path(value: str) -> str:
 
 def _duration(value: str | int) -> str | int:
     parse_duration(value)
+    return value
+
+
+def _one_unit(seconds: int, units: str) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if unit in units and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def _crd_duration(value: str | int, units: str, kind: str) -> str | int:
+    """The VSO CRDs' duration pattern: one number and one unit, not Go's `1h30m` nor bare seconds."""
+    text = as_duration_text(value)
+    if not re.fullmatch(rf"[0-9]+(\.[0-9]+)?[{units}]", text):
+        raise ValueError(
+            f"{text!r} is not a duration {kind} takes: one number and one unit of {', '.join(units)} "
+            f"(e.g. {_one_unit(parse_duration(value), units)})"
+        )
     return value
 
 
@@ -117,6 +165,15 @@ class ChartsConfig(Model):
         return None if value is None else _duration(value)
 
 
+class KubernetesConfig(Model):
+    """The cluster this stack deploys to. The provider is pinned to `context`, never the current context."""
+
+    # A kubeconfig file, relative to the project directory (or `~/...`). Unset: $KUBECONFIG, else
+    # ~/.kube/config, as kubectl reads them.
+    kubeconfig: str | None = Field(default=None, min_length=1)
+    context: str = Field(min_length=1)
+
+
 class VaultConfig(Model):
     """Where Vault is and how each side reaches it."""
 
@@ -139,6 +196,11 @@ class VaultConfig(Model):
 
     @model_validator(mode="after")
     def _external_needs_tls_material(self) -> VaultConfig:
+        if self.mode == "external" and "workload_address" not in self.model_fields_set:
+            raise ValueError(
+                "workloadAddress: is required in external mode (the default http://vault.default:8200 is the "
+                "in-cluster Vault of internal mode); set the address pods reach Vault at"
+            )
         if self.mode == "external":
             https = self.workload_address.startswith("https://") or (self.address or "").startswith("https://")
             if https and not self.ca_cert_file and not self.skip_tls_verify:
@@ -162,14 +224,26 @@ class KubernetesAuthConfig(Model):
     """The kubernetes auth mount and how Vault reaches the Kubernetes API."""
 
     path: str = "kubernetes"
+    # The mount exists already: neither enabled nor disabled here; its config and the apps' roles are written.
+    existing: bool = False
     # The Kubernetes API address as seen from Vault (not Vault's own address).
     host: str = "https://kubernetes.default.svc:443"
     # PEM CA of the Kubernetes API, relative to the project directory (external mode).
     ca_cert_file: str | None = None
     reviewer: ReviewerConfig = ReviewerConfig()
+    # The token audience every role binds and every method requests (CSI tokenRequests, the injector's projected
+    # token, VSO's audiences). null: roles accept any audience the Kubernetes API issues (the tutorial's roles).
+    audience: str | None = "vault"
 
     _path = field_validator("path")(_vault_path)
     _host = field_validator("host")(_url)
+
+    @field_validator("audience")
+    @classmethod
+    def _audience(cls, value: str | None) -> str | None:
+        if value is not None and (not value or any(c.isspace() or c == "," for c in value)):
+            raise ValueError(f"{value!r} is not a token audience (one word, no spaces or commas)")
+        return value
 
 
 class KvSecretDecl(Model):
@@ -203,7 +277,8 @@ class PkiRoleDecl(Model):
 
     name: str
     key_type: Literal["rsa", "ec", "ed25519"] = "rsa"
-    key_bits: int = 2048
+    # Unset: Vault's default for the key type (rsa 2048, ec 256); ed25519 has one size.
+    key_bits: int | None = None
     ttl: Duration = "60s"
     max_ttl: Duration = "60s"
     allow_ip_sans: bool = False
@@ -218,7 +293,17 @@ class PkiRoleDecl(Model):
     def _ttl_order(self) -> PkiRoleDecl:
         if parse_duration(self.max_ttl) < parse_duration(self.ttl):
             raise ValueError(f"maxTtl: {self.max_ttl} is below ttl {self.ttl}")
+        allowed = KEY_BITS.get(self.key_type)
+        if allowed is None and self.key_bits is not None:
+            raise ValueError(f"keyBits: {self.key_type} keys have one size; leave keyBits unset")
+        if allowed is not None and self.key_bits is not None and self.key_bits not in allowed:
+            sizes = ", ".join(str(b) for b in allowed)
+            raise ValueError(f"keyBits: {self.key_bits} is not a size Vault takes for {self.key_type} keys ({sizes})")
         return self
+
+    def key_size(self) -> int | None:
+        """The key_bits sent to Vault: as declared, else the key type's default (none for ed25519)."""
+        return self.key_bits if self.key_bits is not None else DEFAULT_KEY_BITS.get(self.key_type)
 
 
 class PkiRootDecl(Model):
@@ -231,12 +316,18 @@ class PkiRootDecl(Model):
 
 
 class PkiMountDecl(Model):
-    """A PKI mount with tuned lease TTLs, an internal root CA and roles."""
+    """A PKI mount with tuned lease TTLs, an internal root CA and roles.
+
+    `existing: true` adopts a mount Vault has already, with its CA: the program neither creates, tunes nor deletes
+    it, nor adds a root; it manages the roles only.
+    """
 
     path: str = "pki"
-    max_lease_ttl: Duration = "86400s"
+    existing: bool = False
+    # Covers the default root ttl: Vault caps a root CA at its mount's max lease with only a warning.
+    max_lease_ttl: Duration = "87600h"
     default_lease_ttl: Duration = "3600s"
-    root: PkiRootDecl
+    root: PkiRootDecl | None = None
     roles: list[PkiRoleDecl] = []
 
     _path = field_validator("path")(_vault_path)
@@ -244,9 +335,38 @@ class PkiMountDecl(Model):
 
     @model_validator(mode="after")
     def _ttl_order(self) -> PkiMountDecl:
+        _reject_duplicates([r.name for r in self.roles], "roles", "name")
+        if self.existing:
+            # What the program would create or tune on a mount it does not own.
+            for field_name, key, what in (
+                ("root", "root", "CA"),
+                ("max_lease_ttl", "maxLeaseTtl", "tuning"),
+                ("default_lease_ttl", "defaultLeaseTtl", "tuning"),
+            ):
+                if field_name in self.model_fields_set:
+                    raise ValueError(
+                        f"{key}: an existing mount keeps its own {what}; remove {key} "
+                        "(the program manages only the roles of an existing mount)"
+                    )
+            return self
+        if self.root is None:
+            raise ValueError(
+                "root: is required for a mount the program creates (it issues from an internal root); "
+                "`existing: true` adopts a mount that has its CA"
+            )
         if parse_duration(self.max_lease_ttl) < parse_duration(self.default_lease_ttl):
             raise ValueError(f"maxLeaseTtl: {self.max_lease_ttl} is below defaultLeaseTtl {self.default_lease_ttl}")
-        _reject_duplicates([r.name for r in self.roles], "roles", "name")
+        if parse_duration(self.root.ttl) > parse_duration(self.max_lease_ttl):
+            raise ValueError(
+                f"root.ttl: {self.root.ttl} exceeds the mount's maxLeaseTtl {self.max_lease_ttl}; Vault would cut "
+                "the root CA to maxLeaseTtl: raise maxLeaseTtl (the roles' maxTtl still bounds what they issue)"
+            )
+        for index, role in enumerate(self.roles):
+            if parse_duration(role.max_ttl) > parse_duration(self.max_lease_ttl):
+                raise ValueError(
+                    f"roles[{index}].maxTtl: {role.max_ttl} exceeds the mount's maxLeaseTtl {self.max_lease_ttl}; "
+                    "Vault would cut the certificates to maxLeaseTtl"
+                )
         return self
 
 
@@ -266,7 +386,13 @@ class KvRef(Model):
 
     _mount = field_validator("mount")(_vault_path)
     _path = field_validator("path")(_kv_secret_path)
-    _refresh = field_validator("refresh_after")(_duration)
+
+    @field_validator("refresh_after")
+    @classmethod
+    def _refresh(cls, value: str | int) -> str | int:
+        return _crd_duration(_duration(value), "smh", "VaultStaticSecret.refreshAfter")
+
+    _secret = field_validator("secret_name")(_optional_subdomain)
 
 
 class PkiRef(Model):
@@ -285,6 +411,7 @@ class PkiRef(Model):
 
     _mount = field_validator("mount")(_vault_path)
     _ttl = field_validator("ttl")(_duration)
+    _secret = field_validator("secret_name")(_optional_subdomain)
 
 
 SecretRef = Annotated[KvRef | PkiRef, Field(discriminator="kind")]
@@ -300,7 +427,20 @@ class WorkloadDecl(Model):
     replicas: int = Field(default=1, ge=0)
     mount_path: str = "/mnt/secrets-store"
 
-    _name = field_validator("name")(_dns_label)
+    _name = field_validator("name")(_dns_subdomain)
+
+    @model_validator(mode="after")
+    def _labels(self) -> WorkloadDecl:
+        for key, value in self.labels.items():
+            try:
+                _label(key, value)
+            except ValueError as error:
+                raise ValueError(f"labels: {error}") from None
+        if not self.labels and len(self.name) > 63:
+            raise ValueError(
+                f"name: {self.name!r} is too long for the default label app=<name> (at most 63 characters); set labels"
+            )
+        return self
 
 
 class AppDecl(Model):
@@ -320,7 +460,10 @@ class AppDecl(Model):
     # injector: vault.hashicorp.com/template-static-secret-render-interval.
     static_render_interval: Duration | None = None
 
-    _names = field_validator("name", "namespace", "service_account")(_dns_label)
+    # Namespaces are DNS labels; the objects in them DNS subdomains.
+    _names = field_validator("name", "namespace")(_dns_label)
+    _sa = field_validator("service_account")(_dns_subdomain)
+    _spc = field_validator("secret_provider_class")(_optional_subdomain)
     _vnames = field_validator("policy", "role")(_vault_name)
     _ttl = field_validator("token_ttl")(_duration)
 
@@ -348,8 +491,26 @@ class AppDecl(Model):
                         raise ValueError(f"{where}: {file!r} is not a plain file name")
             elif not ref.secret_name:
                 raise ValueError(f"{where}: the vso method needs secretName")
+            elif isinstance(ref, PkiRef):
+                try:
+                    _crd_duration(ref.ttl, "smhd", "VaultPKISecret.ttl")
+                except ValueError as error:
+                    raise ValueError(f"{where}.ttl: {error}") from None
+            else:
+                for key in ref.keys:
+                    env = key.upper().replace("-", "_")
+                    if not _SECRET_KEY.match(key) or len(key) > 253 or not _ENV_NAME.match(env):
+                        raise ValueError(
+                            f"{where}.keys: {key!r} cannot be a Secret key and environment variable "
+                            "(letters, digits, '-', '_' and '.', not starting with a digit)"
+                        )
         if self.method == "csi" and not self.secret_provider_class:
             raise ValueError("secretProviderClass: is required for the csi method")
+        if self.method == "vso" and self.workload.kind == "Pod":
+            raise ValueError(
+                "workload.kind: vso restarts its workload when a secret changes (rolloutRestartTargets), "
+                "which a bare Pod cannot do; use Deployment"
+            )
         written: set[str] = set()
         for ref_index, ref in enumerate(self.secrets):
             for name in _files(ref):
@@ -371,16 +532,25 @@ class StackConfig(Model):
 
     production: bool = False
     protect_mounts: bool = False
+    # Unset: wherever $KUBECONFIG points (refused in production).
+    kubernetes: KubernetesConfig | None = None
     vault: VaultConfig = VaultConfig()
     kubernetes_auth: KubernetesAuthConfig = KubernetesAuthConfig()
     charts: ChartsConfig = ChartsConfig()
     workloads: WorkloadsConfig = WorkloadsConfig()
+    # Namespaces that exist already and are used as they are; the program creates every other one it uses.
+    existing_namespaces: list[Annotated[str, AfterValidator(_dns_label)]] = []
     kv: list[KvMountDecl] = []
     pki: list[PkiMountDecl] = []
     apps: list[AppDecl] = []
 
     @model_validator(mode="after")
     def _cross_references(self) -> StackConfig:
+        if self.production and self.kubernetes is None:
+            raise ValueError(
+                "kubernetes: is required in production: name the cluster's context (and kubeconfig unless it is "
+                "in $KUBECONFIG or ~/.kube/config), so the stack never deploys wherever KUBECONFIG points"
+            )
         _reject_duplicates([m.path for m in self.kv], "kv", "path")
         _reject_duplicates([m.path for m in self.pki], "pki", "path")
         kv_paths = {m.path for m in self.kv}
@@ -402,6 +572,19 @@ class StackConfig(Model):
             raise ValueError(
                 "kubernetesAuth.host: is the Vault address; set it to the Kubernetes API address as Vault reaches it"
             )
+        if self.vault.mode == "internal":
+            # The chart's dev server starts empty but for `secret/`: there is nothing else to adopt.
+            if self.kubernetes_auth.existing:
+                raise ValueError(
+                    "kubernetesAuth.existing: the internal dev-mode Vault starts without a kubernetes auth mount; "
+                    "existing is for an external Vault"
+                )
+            for index, pki_mount in enumerate(self.pki):
+                if pki_mount.existing:
+                    raise ValueError(
+                        f"pki[{index}].existing: the internal dev-mode Vault starts without PKI mounts; "
+                        "existing is for an external Vault"
+                    )
         if self.vault.mode == "external":
             if not self.kubernetes_auth.ca_cert_file:
                 raise ValueError(
@@ -412,6 +595,8 @@ class StackConfig(Model):
                 raise ValueError(
                     "kubernetesAuth.host: must be set in external mode to a Kubernetes API address that Vault can reach"
                 )
+        _reject_same_objects(self)
+        _reject_same_resource_names(self)
         return self
 
     def methods(self) -> set[str]:
@@ -440,6 +625,64 @@ def _check_pki_ref(ref: PkiRef, pki: dict[str, PkiMountDecl], where: str) -> Non
         raise ValueError(f"{where}: pki role {ref.role!r} is not declared in mount {ref.mount!r}")
     if parse_duration(ref.ttl) > parse_duration(role.max_ttl):
         raise ValueError(f"{where}: ttl {ref.ttl} exceeds the role's maxTtl {role.max_ttl}")
+
+
+def _claim(seen: dict[tuple[str, ...], str], key: tuple[str, ...], where: str, what: str) -> None:
+    other = seen.setdefault(key, where)
+    if other != where:
+        raise ValueError(f"{where}: {what} is already used by {other}")
+
+
+def _reject_same_objects(cfg: StackConfig) -> None:
+    """Two declarations of one Kubernetes object: the second create fails, or two writers fight over it."""
+    seen: dict[tuple[str, ...], str] = {}
+    if cfg.vault.mode == "external":
+        reviewer = cfg.kubernetes_auth.reviewer
+        account = reviewer.service_account
+        token = names.reviewer_token_secret(account)
+        _claim(seen, ("ServiceAccount", reviewer.namespace, account), "the program for the token reviewer", "")
+        _claim(seen, ("Secret", reviewer.namespace, token), "the program for the token reviewer's token", "")
+        if cfg.vault.ca_cert_file:
+            for namespace in sorted({cfg.charts.namespace, *(a.namespace for a in cfg.apps)}):
+                _claim(seen, ("Secret", namespace, names.CA_SECRET_NAME), "the program for Vault's CA", "")
+    for index, app in enumerate(cfg.apps):
+        where = f"apps[{index}]"
+        ns = app.namespace
+        objects = [
+            ("ServiceAccount", app.service_account, "serviceAccount"),
+            (app.workload.kind, app.workload.name, "workload.name"),
+        ]
+        if app.secret_provider_class:
+            objects.append(("SecretProviderClass", app.secret_provider_class, "secretProviderClass"))
+        if app.method == "vso":
+            objects += [("Secret", r.secret_name or "", f"secrets[{i}].secretName") for i, r in enumerate(app.secrets)]
+        for kind, name, key in objects:
+            _claim(seen, (kind, ns, name), f"{where}.{key}", f"{kind} {ns}/{name}")
+
+
+def _reject_same_resource_names(cfg: StackConfig) -> None:
+    """Two declarations that the components would register under one Pulumi name (and type)."""
+    seen: dict[tuple[str, ...], str] = {}
+
+    def claim(kind: str, name: str, where: str) -> None:
+        _claim(seen, (kind, name), where, f"the Pulumi resource name {name!r}")
+
+    for i, kv_mount in enumerate(cfg.kv):
+        for j, secret in enumerate(kv_mount.secrets):
+            if secret.seed:
+                name = names.kv_secret(names.kv_engine(kv_mount.path), secret.path)
+                claim("kv secret", name, f"kv[{i}].secrets[{j}].path")
+    for i, pki_mount in enumerate(cfg.pki):
+        for j, role in enumerate(pki_mount.roles):
+            name = names.pki_role(names.pki_engine(pki_mount.path), role.name)
+            claim("pki role", name, f"pki[{i}].roles[{j}].name")
+    for i, app in enumerate(cfg.apps):
+        if app.method != "vso":
+            continue
+        for j, ref in enumerate(app.secrets):
+            kind = "static" if isinstance(ref, KvRef) else "pki"
+            name = names.vso_synced(f"{names.VSO}-{app.name}", kind, ref.secret_name or "")
+            claim(kind, name, f"apps[{i}].secrets[{j}].secretName")
 
 
 def _reject_duplicates(values: list[str], list_key: str, field_name: str) -> None:

@@ -14,6 +14,8 @@ from localenv.stack import tool_bin_dir
 
 ENGINE_AND_CLUSTER = ("pulumi", "pulumi-resource-kubernetes", "pulumi-resource-vault", "etcd", "kube-apiserver",
                       "kube-controller-manager")  # fmt: skip
+# The controllers, the CSI Mount client, and `vault` for the injected agent (whichever server runs).
+CONTROLLERS = ("vault-secrets-operator", "vault-k8s", "vault-csi-provider", "csi-mount", "vault")
 
 
 @contextmanager

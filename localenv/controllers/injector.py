@@ -12,25 +12,18 @@ import os
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import requests
-
 from localenv.controlplane import ControlPlane
-from localenv.controlplane.kubeapi import KubeApi
 from localenv.controlplane.paths import require_binary
-from localenv.verify import service_account_token
 
 from . import records, tls
-from .kube import apply
+from .incluster import IN_CLUSTER_DIR, RBAC, apply_objects, incluster_env, service_account, write_credentials
 from .ports import ControllerPorts, address
-from .process import child_env, launch
+from .process import answers_ok, launch
 from .settings import ControllerSettings
 from .webhook import INJECTOR_LABEL
 
 NAME = "vault-agent-injector"
 BINARY = "vault-k8s"
-IN_CLUSTER_DIR = PurePosixPath("/var/run/secrets/kubernetes.io/serviceaccount")
-TOKEN_SECONDS = 86400
-RBAC = "/apis/rbac.authorization.k8s.io/v1"
 
 
 class InjectorError(RuntimeError):
@@ -41,14 +34,7 @@ def rbac_objects(namespace: str) -> list[tuple[str, dict[str, Any]]]:
     """(collection, object) of the chart's injector ServiceAccount, ClusterRole and ClusterRoleBinding."""
     labels = {"app.kubernetes.io/name": INJECTOR_LABEL, "app.kubernetes.io/instance": "vault"}
     return [
-        (
-            f"/api/v1/namespaces/{namespace}/serviceaccounts",
-            {
-                "apiVersion": "v1",
-                "kind": "ServiceAccount",
-                "metadata": {"name": NAME, "namespace": namespace, "labels": labels},
-            },
-        ),  # fmt: skip
+        service_account(NAME, namespace, labels),
         (
             f"{RBAC}/clusterroles",
             {
@@ -94,19 +80,6 @@ def mount_plan(target: PurePosixPath = IN_CLUSTER_DIR) -> tuple[Path, PurePosixP
     return resolved, PurePosixPath(target).relative_to(PurePosixPath(anchor))
 
 
-def write_credentials(api: KubeApi, root: Path, below: PurePosixPath, namespace: str, ca_pem: bytes) -> Path:
-    """The files of an in-cluster ServiceAccount mount, with a real token of the injector's account."""
-    directory = root / below
-    directory.mkdir(parents=True, exist_ok=True)
-    token = service_account_token(api, namespace, NAME, TOKEN_SECONDS)
-    for name, data in (("token", token.encode()), ("ca.crt", ca_pem), ("namespace", namespace.encode())):
-        tmp = directory / f".{name}.tmp"
-        tmp.write_bytes(data)
-        tmp.chmod(0o600)
-        os.replace(tmp, directory / name)
-    return directory
-
-
 def injector_argv(
     unshare: str, binary: Path, source: Path, anchor: Path, serving: tls.ServingTls, ports: ControllerPorts,
     settings: ControllerSettings,
@@ -127,23 +100,11 @@ def injector_argv(
 
 
 def injector_env(cp: ControlPlane, settings: ControllerSettings) -> dict[str, str]:
-    return child_env(
-        {
-            "KUBERNETES_SERVICE_HOST": "127.0.0.1",
-            "KUBERNETES_SERVICE_PORT": str(cp.ports.apiserver),
-            "NAMESPACE": settings.namespace,
-        }
-    )
+    return incluster_env(cp, {"NAMESPACE": settings.namespace})
 
 
 def ready(ports: ControllerPorts, ca_file: Path) -> bool:
-    response = requests.get(
-        f"https://{address(ports.injector)}/health/ready",
-        verify=str(ca_file),
-        timeout=2.0,
-        proxies={"http": "", "https": ""},
-    )
-    return response.status_code in (200, 204)
+    return answers_ok(f"https://{address(ports.injector)}/health/ready", ca_file, ok=(200, 204))
 
 
 def webhook_url(ports: ControllerPorts) -> str:
@@ -165,11 +126,10 @@ def start_injector(
     binary = require_binary(BINARY)
     api = cp.kube()
     try:
-        for collection, body in rbac_objects(settings.namespace):
-            apply(api, collection, body)
+        apply_objects(api, rbac_objects(settings.namespace))
         anchor, below = mount_plan()
         source = records.controllers_dir(cp.state_dir) / NAME / "in-cluster"
-        write_credentials(api, source, below, settings.namespace, cp.ca_file.read_bytes())
+        write_credentials(api, source, below, settings.namespace, NAME, cp.ca_file.read_bytes())
     finally:
         api.close()
     serving = serving_tls(cp.state_dir)

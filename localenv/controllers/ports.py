@@ -2,6 +2,7 @@
 
 vault-secrets-operator metrics   28080
 vault-secrets-operator probes    28081
+vault-csi-provider health        28082
 vault-agent-injector webhook     28443  (https)
 """
 
@@ -15,6 +16,7 @@ from localenv.controlplane.ports import HOST, offset_from_env, port_is_free
 VSO_METRICS = 28080
 VSO_PROBES = 28081
 INJECTOR = 28443
+CSI_PROVIDER_HEALTH = 28082
 
 
 @dataclass(frozen=True)
@@ -22,14 +24,19 @@ class ControllerPorts:
     vso_metrics: int
     vso_probes: int
     injector: int
+    # Defaulted so the three-port form still builds; from_env moves it with the others.
+    csi_provider_health: int = CSI_PROVIDER_HEALTH
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ControllerPorts:
         offset = offset_from_env(environ)
-        return cls(VSO_METRICS + offset, VSO_PROBES + offset, INJECTOR + offset)
+        return cls(VSO_METRICS + offset, VSO_PROBES + offset, INJECTOR + offset, CSI_PROVIDER_HEALTH + offset)
+
+    def all(self) -> list[int]:
+        return [self.vso_metrics, self.vso_probes, self.injector, self.csi_provider_health]
 
     def busy(self) -> list[int]:
-        return [p for p in (self.vso_metrics, self.vso_probes, self.injector) if not port_is_free(p)]
+        return [p for p in self.all() if not port_is_free(p)]
 
 
 def address(port: int) -> str:

@@ -6,6 +6,8 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+import requests
+
 from localenv.controlplane.processes import spawn, terminate
 from localenv.controlplane.waiting import wait_until
 
@@ -43,3 +45,11 @@ def launch(
         records.stop(state_dir, name)
         raise
     return record
+
+
+def answers_ok(url: str, ca_file: Path | None = None, ok: tuple[int, ...] = (200,)) -> bool:
+    """A controller's health endpoint on loopback answers with one of `ok` (https verified with `ca_file`)."""
+    response = requests.get(
+        url, verify=str(ca_file) if ca_file else True, timeout=2.0, proxies={"http": "", "https": ""}
+    )
+    return response.status_code in ok

@@ -10,11 +10,19 @@ import requests
 from localenv.controlplane import ControlPlane
 from localenv.controlplane.errors import ControlPlaneError
 
-from . import injector, records, vso, webhook
+from . import csi_provider, injector, records, vso, webhook
 from .ports import ControllerPorts
 from .settings import ControllerSettings
 
 Say = Callable[[str], None]
+Start = Callable[[ControlPlane, ControllerSettings, ControllerPorts, float], records.Record]
+
+CONTROLLERS: tuple[tuple[str, Start], ...] = (
+    (vso.NAME, vso.start_vso),
+    (injector.NAME, injector.start_injector),
+    (csi_provider.NAME, csi_provider.start_csi_provider),
+)
+CONTROLLER_NAMES = tuple(name for name, _ in CONTROLLERS)
 
 
 def _quiet(_: str) -> None:
@@ -24,11 +32,11 @@ def _quiet(_: str) -> None:
 def start_controllers(
     cp: ControlPlane, settings: ControllerSettings, *, timeout: float = 60.0, say: Say = _quiet
 ) -> dict[str, records.Record]:
-    """VSO and the injector running, and the injector's webhook registered. Start this before `pulumi up`, so
-    the pods of annotated workloads are created through the webhook."""
+    """VSO, the injector and the CSI provider running, and the injector's webhook registered. Start this before
+    `pulumi up`, so the pods of annotated workloads are created through the webhook."""
     ports = ControllerPorts.from_env()
     started: dict[str, records.Record] = {}
-    for name, start in ((vso.NAME, vso.start_vso), (injector.NAME, injector.start_injector)):
+    for name, start in CONTROLLERS:
         current = records.running(cp.state_dir, name)
         if current is None:
             records.stop(cp.state_dir, name)
@@ -52,7 +60,11 @@ def start_controllers(
 
 
 def _ports_of(name: str, ports: ControllerPorts) -> list[int]:
-    return [ports.vso_metrics, ports.vso_probes] if name == vso.NAME else [ports.injector]
+    return {
+        vso.NAME: [ports.vso_metrics, ports.vso_probes],
+        injector.NAME: [ports.injector],
+        csi_provider.NAME: [ports.csi_provider_health],
+    }[name]
 
 
 def stop_controllers(cp: ControlPlane | None, state_dir: Path, timeout: float = 15.0) -> dict[str, int]:
@@ -65,7 +77,7 @@ def stop_controllers(cp: ControlPlane | None, state_dir: Path, timeout: float = 
             pass
         finally:
             api.close()
-    names = sorted(records.read(state_dir), key=lambda n: n in (vso.NAME, injector.NAME))
+    names = sorted(records.read(state_dir), key=lambda n: n in CONTROLLER_NAMES)
     stopped: dict[str, int] = {}
     for name in names:
         pid = records.stop(state_dir, name, timeout)

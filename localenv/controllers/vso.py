@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import requests
-
 from localenv.controlplane import ControlPlane
 from localenv.controlplane.paths import require_binary
 
 from . import records
 from .ports import ControllerPorts, address
-from .process import child_env, launch
+from .process import answers_ok, child_env, launch
 from .settings import ControllerSettings
 
 NAME = "vault-secrets-operator"
@@ -35,10 +33,7 @@ def vso_env(settings: ControllerSettings) -> dict[str, str]:
 
 
 def ready(ports: ControllerPorts) -> bool:
-    response = requests.get(
-        f"http://{address(ports.vso_probes)}/readyz", timeout=2.0, proxies={"http": "", "https": ""}
-    )
-    return response.status_code == 200
+    return answers_ok(f"http://{address(ports.vso_probes)}/readyz")
 
 
 def start_vso(

@@ -1,4 +1,5 @@
-"""A local Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager) plus an OpenBao dev server."""
+"""A local Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager) plus a Vault dev server
+(HashiCorp Vault or OpenBao)."""
 
 from .controlplane import Component, ComponentStatus, ControlPlane
 from .errors import ControlPlaneError

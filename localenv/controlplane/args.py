@@ -21,7 +21,7 @@ def apiserver_url(port: int) -> str:
     return f"https://{HOST}:{port}"
 
 
-def openbao_addr(port: int) -> str:
+def vault_addr(port: int) -> str:
     return f"https://{HOST}:{port}"
 
 
@@ -92,9 +92,9 @@ def controller_manager_args(binary: Path, pki: Pki, kubeconfig: Path, work_dir: 
     ]
 
 
-def openbao_args(binary: Path, port: int, root_token: str, tls_dir: Path) -> list[str]:
-    """Dev mode over TLS: OpenBao writes vault-ca.pem, vault-cert.pem (SAN IP 127.0.0.1) and vault-key.pem
-    into `tls_dir`, which must exist; it deletes them on a clean exit."""
+def vault_server_args(binary: Path, port: int, root_token: str, tls_dir: Path) -> list[str]:
+    """Dev mode over TLS, the same flags for `vault` and `bao`: the server writes vault-ca.pem, vault-cert.pem
+    (SAN IP 127.0.0.1) and vault-key.pem into `tls_dir`, which must exist; it deletes them on a clean exit."""
     return [
         str(binary),
         "server",

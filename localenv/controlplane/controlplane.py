@@ -1,4 +1,4 @@
-"""The control plane as a whole: start, inspect, stop, and OpenBao faults for tests."""
+"""The control plane as a whole: start, inspect, stop, and Vault server faults for tests."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 
 import requests
 
-from . import openbao, paths, state
+from . import paths, state, vaultserver
 from .args import (
     SERVICE_IP,
     apiserver_args,
@@ -21,8 +21,8 @@ from .args import (
     controller_manager_args,
     etcd_args,
     etcd_url,
-    openbao_addr,
-    openbao_args,
+    vault_addr,
+    vault_server_args,
 )
 from .certs import Pki, generate_pki
 from .crds import install_crds
@@ -36,14 +36,14 @@ from .waiting import wait_until
 ETCD = "etcd"
 APISERVER = "kube-apiserver"
 CONTROLLER_MANAGER = "kube-controller-manager"
-OPENBAO = "openbao"
-COMPONENTS = (ETCD, APISERVER, CONTROLLER_MANAGER, OPENBAO)
-STOP_ORDER = (CONTROLLER_MANAGER, APISERVER, ETCD, OPENBAO)
+VAULT = "vault"
+COMPONENTS = (ETCD, APISERVER, CONTROLLER_MANAGER, VAULT)
+STOP_ORDER = (CONTROLLER_MANAGER, APISERVER, ETCD, VAULT)
 ENV_PREFIX = {
     ETCD: "ETCD",
     APISERVER: "KUBE_APISERVER",
     CONTROLLER_MANAGER: "KUBE_CONTROLLER_MANAGER",
-    OPENBAO: "OPENBAO",
+    VAULT: "VAULT_SERVER",
 }
 
 Say = Callable[[str], None]
@@ -116,6 +116,8 @@ class ControlPlane:
     vault_token: str
     components: dict[str, Component]
     unseal_key: str | None = None
+    server: str = vaultserver.DEFAULT_SERVER
+    """Which Vault server runs: `vault` (HashiCorp Vault) or `openbao`."""
     reused: bool = field(default=False, compare=False)
 
     # -- paths and endpoints -------------------------------------------------
@@ -142,17 +144,17 @@ class ControlPlane:
         return self.pki.ca_cert
 
     @property
-    def openbao_tls_dir(self) -> Path:
-        return self.state_dir / "openbao-tls"
+    def vault_tls_dir(self) -> Path:
+        return self.state_dir / "vault-tls"
 
     @property
     def vault_ca_file(self) -> Path:
-        """The CA OpenBao's dev-tls mode generates; a new one each time OpenBao starts."""
-        return self.openbao_tls_dir / openbao.CA_FILE
+        """The CA the server's dev-tls mode generates; a new one each time it starts."""
+        return self.vault_tls_dir / vaultserver.CA_FILE
 
     @property
     def published_vault_ca_file(self) -> Path:
-        """A copy of the current CA that stays while OpenBao is down (OpenBao removes its own on exit)."""
+        """A copy of the current CA that stays while the server is down (it removes its own on exit)."""
         return self.state_dir / "vault-ca.pem"
 
     @property
@@ -161,7 +163,7 @@ class ControlPlane:
 
     @property
     def vault_addr(self) -> str:
-        return openbao_addr(self.ports.openbao)
+        return vault_addr(self.ports.vault)
 
     @property
     def etcd_url(self) -> str:
@@ -184,6 +186,7 @@ class ControlPlane:
             "BAO_CACERT": str(self.published_vault_ca_file),
             "ETCD_ENDPOINT": self.etcd_url,
             "LOCALCP_STATE_DIR": str(self.state_dir),
+            vaultserver.SERVER_ENV: self.server,
         }
         if self.unseal_key:
             env["VAULT_UNSEAL_KEY"] = self.unseal_key
@@ -215,9 +218,10 @@ class ControlPlane:
                     "etcd_peer": self.ports.etcd_peer,
                     "apiserver": self.ports.apiserver,
                     "controller_manager": self.ports.controller_manager,
-                    "openbao": self.ports.openbao,
+                    "vault": self.ports.vault,
                 },
                 "components": {n: c.to_json() for n, c in self.components.items()},
+                "server": self.server,
             },
         )
         state.write_env(self.state_dir, self.env)
@@ -236,6 +240,7 @@ class ControlPlane:
                 vault_token=env["VAULT_TOKEN"],
                 components=components,
                 unseal_key=env.get("VAULT_UNSEAL_KEY"),
+                server=procs["server"],
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ControlPlaneError(f"incomplete control plane state in {directory}: {exc!r}") from exc
@@ -251,15 +256,25 @@ class ControlPlane:
         crds_dir: Path | None = None,
         say: Say = _quiet,
     ) -> ControlPlane:
-        """Start everything on Ports.from_env(), or return the running control plane if it is healthy there."""
+        """Start everything on Ports.from_env() with the server VAULT_K8S_SERVER names, or return the running
+        control plane if it is healthy there and runs that server."""
         directory = _resolve_state_dir(state_dir)
         wanted = Ports.from_env()
+        server = vaultserver.server_from_env()
         if (directory / state.PROCESSES_JSON).exists():
             try:
                 existing: ControlPlane | None = cls.load(directory)
             except ControlPlaneError:
                 existing = None
                 _stop_listed(directory)
+            if existing is not None and existing.server != server:
+                if any(c.running() for c in existing.components.values()):
+                    raise ControlPlaneError(
+                        f"the control plane in {directory} runs {existing.server}, not {server} "
+                        f"({vaultserver.SERVER_ENV}); stop it first (make demo-down)"
+                    )
+                existing.stop()
+                existing = None
             if existing is not None and existing.ports != wanted:
                 if any(c.running() for c in existing.components.values()):
                     offset = existing.ports.etcd_client - Ports.default().etcd_client
@@ -276,7 +291,7 @@ class ControlPlane:
             if existing is not None:
                 say(f"cleaning up a control plane that is not healthy in {directory}")
                 existing.stop()
-        cp = cls._create(directory, wanted)
+        cp = cls._create(directory, wanted, server)
         try:
             cp._boot(timeout, crds_dir or paths.crds_dir(), say)
         except BaseException:
@@ -286,32 +301,32 @@ class ControlPlane:
         return cp
 
     def _reusable(self, timeout: float, say: Say) -> bool:
-        """Healthy as is, or after bringing back an OpenBao that a test stopped or sealed."""
+        """Healthy as is, or after bringing back a Vault server that a test stopped or sealed."""
         statuses = {s.name: s for s in self.status()}
-        if not all(s.ok for n, s in statuses.items() if n != OPENBAO):
+        if not all(s.ok for n, s in statuses.items() if n != VAULT):
             return False
-        bao = statuses[OPENBAO]
-        if bao.ok:
+        server = statuses[VAULT]
+        if server.ok:
             return True
         try:
-            if not bao.running:
-                say("OpenBao is down; starting it again")
-                self.start_openbao(timeout)
-            elif bao.health == "sealed":
-                say("OpenBao is sealed; unsealing it")
-                self.unseal_openbao()
+            if not server.running:
+                say(f"{self.server} is down; starting it again")
+                self.start_vault(timeout)
+            elif server.health == "sealed":
+                say(f"{self.server} is sealed; unsealing it")
+                self.unseal_vault()
         except ControlPlaneError as exc:
-            say(f"could not bring OpenBao back: {exc}")
+            say(f"could not bring {self.server} back: {exc}")
             return False
-        return self.openbao_health() == "active"
+        return self.vault_health() == "active"
 
     @classmethod
-    def _create(cls, directory: Path, port_set: Ports) -> ControlPlane:
+    def _create(cls, directory: Path, port_set: Ports, server: str) -> ControlPlane:
         binaries = {
             ETCD: paths.require_binary("etcd"),
             APISERVER: paths.require_binary("kube-apiserver"),
             CONTROLLER_MANAGER: paths.require_binary("kube-controller-manager"),
-            OPENBAO: paths.require_binary("bao", extra=paths.interpreter_bin_dirs()),
+            VAULT: vaultserver.server_binary(server),
         }
         require_free(port_set)
         state.prepare(directory)
@@ -331,19 +346,20 @@ class ControlPlane:
                 binaries[CONTROLLER_MANAGER], pki, directory / "controller-manager.kubeconfig",
                 directory / "controller-manager", port_set.controller_manager,
             ),
-            OPENBAO: openbao_args(binaries[OPENBAO], port_set.openbao, token, directory / "openbao-tls"),
+            VAULT: vault_server_args(binaries[VAULT], port_set.vault, token, directory / "vault-tls"),
         }  # fmt: skip
         port_of = {
             ETCD: port_set.etcd_client,
             APISERVER: port_set.apiserver,
             CONTROLLER_MANAGER: port_set.controller_manager,
-            OPENBAO: port_set.openbao,
+            VAULT: port_set.vault,
         }
         cp = cls(
             state_dir=directory,
             ports=port_set,
             vault_token=token,
             components={n: Component(n, port_of[n], argvs[n], logs / f"{n}.log") for n in COMPONENTS},
+            server=server,
         )
         write_kubeconfig(
             cp.kubeconfig, cp.apiserver_url, pki.ca_cert, pki.cert("admin"), pki.key("admin"),
@@ -359,8 +375,8 @@ class ControlPlane:
 
     def _spawn(self, name: str) -> ProcessId:
         comp = self.components[name]
-        if name == OPENBAO:
-            openbao.clear_tls_dir(self.openbao_tls_dir)
+        if name == VAULT:
+            vaultserver.clear_tls_dir(self.vault_tls_dir)
         proc = spawn(comp.argv, comp.log, env=_child_env(), cwd=self.state_dir)
         comp.pid, comp.start_ticks = proc.pid, proc.start_ticks
         self.save()
@@ -369,9 +385,9 @@ class ControlPlane:
     def _boot(self, timeout: float, crds_dir: Path, say: Say) -> None:
         began = time.monotonic()
         etcd = self._spawn(ETCD)
-        bao_log_start = _size(self.components[OPENBAO].log)
-        bao = self._spawn(OPENBAO)
-        say(f"etcd pid {etcd.pid} on {self.etcd_url}; openbao pid {bao.pid} on {self.vault_addr}")
+        server_log_start = _size(self.components[VAULT].log)
+        server = self._spawn(VAULT)
+        say(f"etcd pid {etcd.pid} on {self.etcd_url}; {self.server} pid {server.pid} on {self.vault_addr}")
         self._wait(ETCD, self._etcd_healthy, "etcd /health", timeout)
 
         apiserver = self._spawn(APISERVER)
@@ -395,27 +411,27 @@ class ControlPlane:
             )
         finally:
             api.close()
-        self._wait_openbao(bao_log_start, timeout)
+        self._wait_vault(server_log_start, timeout)
         self.save()
         say(f"control plane ready in {time.monotonic() - began:.1f}s; env in {self.state_dir / state.ENV_SH}")
 
-    def _wait_openbao(self, log_start: int, timeout: float) -> None:
-        """Wait for an active OpenBao and for the unseal key this instance prints (after it is already serving).
+    def _wait_vault(self, log_start: int, timeout: float) -> None:
+        """Wait for an active server and for the unseal key this instance prints (after it is already serving).
 
         _spawn removed the previous server's TLS files, so "active" means verified with this server's new CA."""
-        comp = self.components[OPENBAO]
+        comp = self.components[VAULT]
         self._wait(
-            OPENBAO, lambda: self.openbao_health() == "active",
-            f"OpenBao /v1/sys/health (verified with {self.vault_ca_file})", timeout,
+            VAULT, lambda: self.vault_health() == "active",
+            f"{self.server} /v1/sys/health (verified with {self.vault_ca_file})", timeout,
         )  # fmt: skip
 
         def key_printed() -> bool:
             with comp.log.open("rb") as f:
                 f.seek(log_start)
-                self.unseal_key = openbao.parse_unseal_key(f.read().decode("utf-8", "replace"))
+                self.unseal_key = vaultserver.parse_unseal_key(f.read().decode("utf-8", "replace"))
             return self.unseal_key is not None
 
-        self._wait(OPENBAO, key_printed, "OpenBao unseal key in its log", timeout)
+        self._wait(VAULT, key_printed, f"{self.server} unseal key in its log", timeout)
         published = self.published_vault_ca_file.with_suffix(".tmp")
         published.write_bytes(self.vault_ca_file.read_bytes())
         published.replace(self.published_vault_ca_file)
@@ -447,9 +463,9 @@ class ControlPlane:
         )
         return response.status_code == 200
 
-    def openbao_health(self) -> str:
-        """OpenBao's state from /v1/sys/health: "active", "sealed", "down", ..."""
-        return openbao.health(self.vault_addr, self.vault_ca_file)
+    def vault_health(self) -> str:
+        """The server's state from /v1/sys/health: "active", "sealed", "down", ..."""
+        return vaultserver.health(self.vault_addr, self.vault_ca_file)
 
     def status(self) -> list[ComponentStatus]:
         checks: dict[str, Callable[[], bool]] = {
@@ -463,8 +479,8 @@ class ControlPlane:
             running = comp.running()
             if not running:
                 health, ok = "down", False
-            elif name == OPENBAO:
-                health = self.openbao_health()
+            elif name == VAULT:
+                health = self.vault_health()
                 ok = health == "active"
             else:
                 try:
@@ -506,33 +522,35 @@ class ControlPlane:
         self._stop_processes(timeout)
         state.remove(self.state_dir)
 
-    # -- OpenBao faults ------------------------------------------------------
+    # -- Vault server faults -------------------------------------------------
 
-    def stop_openbao(self, timeout: float = 15.0) -> None:
-        self._stop_component(OPENBAO, timeout)
+    def stop_vault(self, timeout: float = 15.0) -> None:
+        self._stop_component(VAULT, timeout)
         self.save()
 
-    def start_openbao(self, timeout: float = 60.0) -> None:
+    def start_vault(self, timeout: float = 60.0) -> None:
         """Start a fresh dev server on the same address with the same root token (in-memory data is gone)."""
-        comp = self.components[OPENBAO]
+        comp = self.components[VAULT]
         if comp.running():
             return
-        for port in (self.ports.openbao, self.ports.openbao_cluster):
+        for port in (self.ports.vault, self.ports.vault_cluster):
             wait_until(partial(port_is_free, port), f"port {port} to be free", timeout)
         log_start = _size(comp.log)
-        self._spawn(OPENBAO)
-        self._wait_openbao(log_start, timeout)
+        self._spawn(VAULT)
+        self._wait_vault(log_start, timeout)
 
-    def _bao(self) -> Path:
-        return Path(self.components[OPENBAO].argv[0])
+    @property
+    def server_binary(self) -> Path:
+        """The `vault` or `bao` binary that runs the server (and serves as its CLI)."""
+        return Path(self.components[VAULT].argv[0])
 
-    def seal_openbao(self) -> None:
-        openbao.seal(self._bao(), self.vault_addr, self.vault_token, self.vault_ca_file)
+    def seal_vault(self) -> None:
+        vaultserver.seal(self.server_binary, self.vault_addr, self.vault_token, self.vault_ca_file)
 
-    def unseal_openbao(self) -> None:
+    def unseal_vault(self) -> None:
         if not self.unseal_key:
-            raise ControlPlaneError("no unseal key recorded for OpenBao")
-        openbao.unseal(self._bao(), self.vault_addr, self.vault_token, self.vault_ca_file, self.unseal_key)
+            raise ControlPlaneError(f"no unseal key recorded for {self.server}")
+        vaultserver.unseal(self.server_binary, self.vault_addr, self.vault_token, self.vault_ca_file, self.unseal_key)
 
 
 _NO_PROXY = {"http": "", "https": ""}

@@ -4,7 +4,7 @@
     etcd peer                 22380
     kube-apiserver            26443
     kube-controller-manager   26257
-    OpenBao                   28200  (https; dev mode also takes 28201 for cluster traffic)
+    Vault (or OpenBao)        28200  (https; dev mode also takes 28201 for cluster traffic)
 
 VAULT_K8S_LOCAL_PORT_OFFSET (an integer, default 0) is added to every port, so two copies can run side by side.
 """
@@ -25,7 +25,7 @@ ETCD_CLIENT = 22379
 ETCD_PEER = 22380
 APISERVER = 26443
 CONTROLLER_MANAGER = 26257
-OPENBAO = 28200
+VAULT = 28200
 
 
 @dataclass(frozen=True)
@@ -34,12 +34,12 @@ class Ports:
     etcd_peer: int
     apiserver: int
     controller_manager: int
-    openbao: int
+    vault: int
 
     @property
-    def openbao_cluster(self) -> int:
-        # OpenBao dev mode listens on its port + 1 for cluster traffic.
-        return self.openbao + 1
+    def vault_cluster(self) -> int:
+        # Dev mode listens on its port + 1 for cluster traffic.
+        return self.vault + 1
 
     @classmethod
     def default(cls, offset: int = 0) -> Ports:
@@ -48,7 +48,7 @@ class Ports:
             ETCD_PEER + offset,
             APISERVER + offset,
             CONTROLLER_MANAGER + offset,
-            OPENBAO + offset,
+            VAULT + offset,
         )
         bad = [p for p in ports.all() if not 1024 <= p <= 65535]
         if bad:
@@ -66,8 +66,8 @@ class Ports:
             "etcd peer": self.etcd_peer,
             "kube-apiserver": self.apiserver,
             "kube-controller-manager": self.controller_manager,
-            "openbao": self.openbao,
-            "openbao cluster": self.openbao_cluster,
+            "vault": self.vault,
+            "vault cluster": self.vault_cluster,
         }
 
     def all(self) -> list[int]:

@@ -6,33 +6,22 @@ import datetime
 import json
 import os
 import re
-import subprocess
 from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
 from bench import results
-from localenv.controlplane.paths import interpreter_bin_dirs, require_binary
 from localenv.latency import Change, summary
 from localenv.stack import REPO
 from tests.delivery.watch import CertWatch
 
 VERSIONS_FILE = REPO / "localenv" / "versions.env"
-CSI_REASON = (
-    "no vault-csi-provider binary: the Go module proxy serves no version of github.com/hashicorp/vault-csi-provider "
-    "(localenv/versions.env), so CSI delivery is not exercised"
-)
+PINS = ("VSO_VERSION", "VAULT_K8S_VERSION", "VAULT_CSI_VERSION", "KUBERNETES_VERSION")
 
 
 def pinned_versions(path: Path = VERSIONS_FILE) -> dict[str, str]:
     pins = dict(re.findall(r"^([A-Z0-9_]+)=(\S+)$", path.read_text(), flags=re.MULTILINE))
-    return {k: v for k, v in pins.items() if k in ("VSO_VERSION", "VAULT_K8S_VERSION", "KUBERNETES_VERSION")}
-
-
-def bao_version() -> str:
-    bao = require_binary("bao", extra=interpreter_bin_dirs())
-    done = subprocess.run([str(bao), "version"], capture_output=True, text=True, timeout=30, check=False)
-    return done.stdout.split(" (")[0].strip()
+    return {k: v for k, v in pins.items() if k in PINS}
 
 
 def rotation_stats(
@@ -67,8 +56,18 @@ def rotation_stats(
     }
 
 
+def _outcome(started: str, failures: Sequence[str]) -> dict[str, Any]:
+    return {
+        "status": "failed" if failures else "ok",
+        **({"failures": list(failures)} if failures else {}),
+        "timestamp": started,
+        "finished": results.now(),
+    }
+
+
 def section(
     *,
+    server: str,
     started: str,
     vso: Sequence[Change],
     vso_interval: float,
@@ -84,12 +83,10 @@ def section(
     failures: Sequence[str],
 ) -> dict[str, Any]:
     return {
-        "status": "failed" if failures else "ok",
-        **({"failures": list(failures)} if failures else {}),
-        "timestamp": started,
-        "finished": results.now(),
+        **_outcome(started, failures),
         "machine": results.machine_info(),
-        "versions": {**pinned_versions(), "OPENBAO": bao_version()},
+        "server": server,
+        "versions": pinned_versions(),
         "method": {
             "what": "secret change in Vault (root token, KV v2 put of a new version) to the value the workload sees",
             "clock": "monotonic; from the put's response to the first poll that shows the new value",
@@ -113,7 +110,6 @@ def section(
             "asserted_max_s": agent_interval + agent_slack,
         },
         "certificates": certificates,
-        "csi": {"status": "not run", "reason": CSI_REASON},
     }
 
 
@@ -121,9 +117,51 @@ RECORD_ENV = "VAULT_K8S_RECORD_B3"
 LAST_RUN = results.RESULTS_DIR / "b3.last.json"
 
 
-def write(data: dict[str, Any]) -> None:
-    """Every run leaves its figures in b3.last.json; `make bench` (b3) records them in results.json."""
+def merge(server_key: str, data: dict[str, Any], part: str | None = None) -> dict[str, Any]:
+    """Every run leaves its figures in b3.last.json, one entry per server (`vault`, `openbao`): the whole entry,
+    or one `part` of it (`csi`). `make bench` (b3) records the file as section b3 of results.json."""
+    last: dict[str, Any] = json.loads(LAST_RUN.read_text()) if LAST_RUN.exists() else {}
+    if part is None:
+        last[server_key] = data
+    else:
+        last.setdefault(server_key, {})[part] = data
     LAST_RUN.parent.mkdir(parents=True, exist_ok=True)
-    LAST_RUN.write_text(json.dumps(data, indent=1) + "\n")
+    LAST_RUN.write_text(json.dumps(last, indent=1) + "\n")
     if os.environ.get(RECORD_ENV) == "1":
-        results.merge_section("b3", data)
+        results.merge_section("b3", last)
+    return last
+
+
+def csi_section(
+    *,
+    started: str,
+    changes: Sequence[Change],
+    poll: float,
+    slack: float,
+    check_interval: float,
+    provider: str,
+    mount_calls: dict[str, Any],
+    seed: int,
+    failures: Sequence[str],
+) -> dict[str, Any]:
+    """The `csi` part of a server's entry: secret change to the first Mount answer holding the new value."""
+    return {
+        **_outcome(started, failures),
+        "provider": provider,
+        "view": "files of the provider's MountResponse for pod webapp's volume (what the driver writes into its tmpfs)",
+        "stand_in": (
+            f"the driver's rotation (kubelet republish, driver rotation-poll-interval) is stood in by a loop calling "
+            f"the real provider's Mount every {poll:g}s through csi-mount, with the request the driver v1.6.0 builds"
+        ),
+        "bound": f"poll interval {poll:g}s",
+        "clock": (
+            f"monotonic; from the put's response to the first Mount answer with the new value, checked every "
+            f"{check_interval:g}s"
+        ),
+        "spacing": "stratified random offsets over one poll interval after each delivery",
+        "seed": seed,
+        **summary(changes, poll),
+        "asserted_max_s": poll + slack,
+        "mount_calls": mount_calls,
+        "source": "tests/delivery/test_4_csi.py",
+    }

@@ -25,7 +25,7 @@ from localenv.verify import VaultClient
 from localenv.x509 import CertInfo
 from stackconfig.models import AppDecl, PkiRef, StackConfig
 from tests.delivery.watch import CertWatch
-from tests.live import ENGINE_AND_CLUSTER, fresh_control_plane
+from tests.live import CONTROLLERS, ENGINE_AND_CLUSTER, fresh_control_plane
 
 INJECTOR_APP = "webapp-injection"
 VSO_APP = "webapp-vso"
@@ -42,7 +42,7 @@ def config() -> StackConfig:
 
 @pytest.fixture(scope="package")
 def control_plane() -> Iterator[ControlPlane]:
-    with fresh_control_plane((*ENGINE_AND_CLUSTER, "vault-secrets-operator", "vault-k8s")) as cp:
+    with fresh_control_plane((*ENGINE_AND_CLUSTER, *CONTROLLERS)) as cp:
         yield cp
 
 

@@ -29,7 +29,7 @@ from localenv.x509 import CertInfo
 from stackconfig.models import AppDecl, KvRef, StackConfig
 from tests.delivery import b3
 from tests.delivery.conftest import INJECTOR_APP, VSO_APP, InitRun, app_named, injector_pki
-from tests.delivery.test_1_vso import OPENBAO_REJECTS_EMPTY_NOT_AFTER, pki_ref, tls_outcome, xfail_if_rejected
+from tests.delivery.test_1_vso import OPENBAO_PKI_REASON, pki_ref, skip_on_openbao, tls_outcome
 from tests.delivery.watch import CertWatch
 
 VSO_CHANGES = 5
@@ -145,8 +145,7 @@ def certificates_summary(
     spec = vault_pki_secret_spec(pki_ref(config), VSO_APP)
     vso: dict[str, Any] = {"requested_ttl": spec["ttl"], "expiry_offset": spec["expiryOffset"]}
     if tls == "rejected":
-        vso.update(status="blocked", reason="OpenBao 2.7.2 answers 400 to every pki/issue request of VSO 0.10.0, "
-                   f"which always sends not_after=\"\" ({OPENBAO_REJECTS_EMPTY_NOT_AFTER} ...)")  # fmt: skip
+        vso.update(status="refused", reason=OPENBAO_PKI_REASON)
     else:
         vso.update(b3.rotation_stats(vso_watch, parse_duration(spec["ttl"]), backdate(root_vault, config)))
     injector = {"cert": pki.cert_file, "requested_ttl": str(pki.ttl),
@@ -191,13 +190,14 @@ def test_changes_reach_the_workloads_within_their_interval(
     if vso.restarts != [1] * VSO_CHANGES or any(vso.between):
         failures.append(f"restarts per change {vso.restarts}, in between {vso.between}")
     section = b3.section(
-        started=started, vso=vso.changes, vso_interval=vso_interval, vso_slack=VSO_SLACK, restarts=vso.restarts,
-        new_replicasets=vso.new_replicasets, agent=agent_changes, agent_interval=agent_interval,
-        agent_slack=AGENT_SLACK, seed=seed, poll={"vso": VSO_POLL, "injector": AGENT_POLL},
+        server=control_plane.server, started=started, vso=vso.changes, vso_interval=vso_interval,
+        vso_slack=VSO_SLACK, restarts=vso.restarts, new_replicasets=vso.new_replicasets, agent=agent_changes,
+        agent_interval=agent_interval, agent_slack=AGENT_SLACK, seed=seed,
+        poll={"vso": VSO_POLL, "injector": AGENT_POLL},
         certificates=certificates_summary(root_vault, agent_cert_watch, vso_tls_watch, tls, config, init_run),
         failures=failures,
     )  # fmt: skip
-    b3.write(section)
+    b3.merge(control_plane.server, section)
     assert not failures, failures
     assert vso.new_replicasets == [1] * VSO_CHANGES
 
@@ -232,11 +232,15 @@ def test_every_agent_certificate_comes_from_one_issue_call(
 
 
 def test_vso_reissues_its_certificate_before_expiry(
-    vso_tls_watch: CertWatch, kube: KubeApi, config: StackConfig
+    vso_tls_watch: CertWatch, kube: KubeApi, config: StackConfig, control_plane: ControlPlane
 ) -> None:
+    skip_on_openbao(control_plane)
     app, ref = app_named(config, VSO_APP), pki_ref(config)
-    xfail_if_rejected(tls_outcome(kube, app.namespace, str(ref.secret_name)))
+    assert tls_outcome(kube, app.namespace, str(ref.secret_name)) == "synced"
+    offset = parse_duration(vault_pki_secret_spec(ref, VSO_APP)["expiryOffset"])
     wait_until(lambda: len(vso_tls_watch.rotations()) >= 1, "a VSO certificate replacement", 90)
     for old, new in vso_tls_watch.rotations():
         assert new.key_matches and new.cert.common_name == ref.common_name
-        assert (old.cert.not_after - new.at).total_seconds() > 0
+        before_expiry = (old.cert.not_after - new.at).total_seconds()
+        # Renewed at expiryOffset before notAfter: not earlier (whole-second certificate times, a polled view).
+        assert 0 < before_expiry <= offset + 2, (before_expiry, offset)

@@ -15,15 +15,18 @@ from typing import Any
 import pytest
 import yaml
 
+from derive.durations import parse_duration
 from derive.paths import kv2_api_path, pki_issue_path
 from derive.policies import app_grants, render_policy
 from localenv.controlplane import ControlPlane
 from localenv.stack import LocalStack
 from localenv.verify import VaultClient, VaultDenied, service_account_token
+from localenv.x509 import cert_info, utcnow
 from stackconfig.load import parse_stack_config
 from stackconfig.models import KvRef, PkiRef, StackConfig
 
 AUTH = "kubernetes"
+AUDIENCE = "vault"
 APPS = {"webapp", "webapp-injection", "webapp-vso"}
 
 
@@ -43,13 +46,20 @@ def raw_config(stack: LocalStack, key: str) -> Any:
     return yaml.safe_load(stack.config_file.read_text())["config"][f"vault-k8s:{key}"]
 
 
-def planned_steps(stack: LocalStack) -> list[dict[str, Any]]:
-    steps: list[dict[str, Any]] = json.loads(stack.preview("--json").stdout).get("steps", [])
+def planned_steps(stack: LocalStack, *extra: str) -> list[dict[str, Any]]:
+    steps: list[dict[str, Any]] = json.loads(stack.preview("--json", *extra).stdout).get("steps", [])
     return [s for s in steps if s["op"] not in {"same", "read"}]
 
 
+def urn_of(stack: LocalStack, name: str) -> str:
+    resources = json.loads(stack.export())["deployment"]["resources"]
+    [urn] = [r["urn"] for r in resources if r["urn"].endswith(f"::{name}")]
+    return str(urn)
+
+
 def app_client(cp: ControlPlane, vault: VaultClient, namespace: str, account: str, role: str) -> VaultClient:
-    return vault.login_kubernetes(AUTH, role, service_account_token(cp.kube(), namespace, account))
+    """Logged in as the app with a token for the roles' audience, as every delivery method requests it."""
+    return vault.login_kubernetes(AUTH, role, service_account_token(cp.kube(), namespace, account, audience=AUDIENCE))
 
 
 def test_01_up_from_empty_state_in_one_run(stack: LocalStack) -> None:
@@ -59,6 +69,20 @@ def test_01_up_from_empty_state_in_one_run(stack: LocalStack) -> None:
 
 
 def test_02_second_run_changes_nothing(stack: LocalStack) -> None:
+    stack.preview("--expect-no-changes")
+
+
+def test_02b_a_context_the_kubeconfig_lacks_fails_preview_naming_the_key(stack: LocalStack) -> None:
+    cluster = raw_config(stack, "kubernetes")
+    edit_config(stack, "kubernetes", {**cluster, "context": "kind-vault-demo"})
+    try:
+        result = stack.preview(check=False)
+    finally:
+        edit_config(stack, "kubernetes", cluster)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "config vault-k8s:kubernetes.context: 'kind-vault-demo' is not a context in" in output, output[-2000:]
+    assert "(it has 'local')" in output
     stack.preview("--expect-no-changes")
 
 
@@ -72,7 +96,11 @@ def test_03_vault_has_exactly_the_declared_configuration(stack: LocalStack, root
         "kvv2/": ("kv", {"version": "2"}),
         "pki/": ("pki", {}),
     }
-    assert (ours["pki/"]["config"]["max_lease_ttl"], ours["pki/"]["config"]["default_lease_ttl"]) == (86400, 3600)
+    pki_mount = cfg.pki[0]
+    assert (ours["pki/"]["config"]["max_lease_ttl"], ours["pki/"]["config"]["default_lease_ttl"]) == (
+        parse_duration(pki_mount.max_lease_ttl),
+        parse_duration(pki_mount.default_lease_ttl),
+    )
     policies = root_vault.request("LIST", "sys/policies/acl")["data"]["keys"]
     assert sorted(policies) == ["default", "injection-app", "internal-app", "root", "vso-app"]
     for app in cfg.apps:
@@ -98,6 +126,17 @@ def test_03_vault_has_exactly_the_declared_configuration(stack: LocalStack, root
     assert auth_config["kubernetes_host"] == "https://127.0.0.1:26443"
     assert auth_config["kubernetes_ca_cert"] == Path(stack.control_env["KUBE_CA_FILE"]).read_text()
     assert auth_config["token_reviewer_jwt_set"] is True
+
+
+def test_03b_root_ca_lives_its_configured_ttl(stack: LocalStack, root_vault: VaultClient) -> None:
+    """Vault cuts a root CA to the mount's max lease with only a warning; the config keeps them apart."""
+    for mount in config_of(stack).pki:
+        assert mount.root is not None  # the local stack creates its PKI mounts
+        root = cert_info(root_vault.read(f"{mount.path}/cert/ca")["certificate"])
+        # Vault backdates notBefore by 30 s; allow a few minutes either way.
+        lifetime = (root.not_after - root.not_before).total_seconds()
+        assert abs(lifetime - parse_duration(mount.root.ttl)) < 300, (mount.path, root)
+        assert abs((utcnow() - root.not_before).total_seconds()) < 3600, (mount.path, root)
 
 
 def test_04_each_app_reads_what_it_declared_and_nothing_else(
@@ -145,11 +184,25 @@ def test_05_login_is_denied_for_the_wrong_identity(control_plane: ControlPlane, 
             app_client(control_plane, root_vault, namespace, account, role)
         assert denied.value.status == 403, why
     # A token of an account that is deleted afterwards no longer passes the TokenReview.
-    token = service_account_token(kube, "default", "short-lived")
+    token = service_account_token(kube, "default", "short-lived", audience=AUDIENCE)
     kube.request("DELETE", "/api/v1/namespaces/default/serviceaccounts/short-lived").raise_for_status()
     with pytest.raises(VaultDenied) as denied:
         root_vault.login_kubernetes(AUTH, "database", token)
     assert denied.value.status == 403
+
+
+def test_05b_a_token_for_another_audience_is_refused(control_plane: ControlPlane, root_vault: VaultClient) -> None:
+    kube = control_plane.kube()
+    role = root_vault.read(f"auth/{AUTH}/role/database")
+    assert role["audience"] == AUDIENCE
+    for audience in (None, "not-vault"):  # the default volume's token (the API server's audience), another one
+        token = service_account_token(kube, "default", "webapp-sa", audience=audience)
+        with pytest.raises(VaultDenied) as denied:
+            root_vault.login_kubernetes(AUTH, "database", token)
+        assert denied.value.status == 403, audience
+        assert "audience" in str(denied.value), str(denied.value)
+    accepted = service_account_token(kube, "default", "webapp-sa", audience=AUDIENCE)
+    assert root_vault.login_kubernetes(AUTH, "database", accepted).token
 
 
 def test_06_no_secret_in_state_or_logs(stack: LocalStack, control_plane: ControlPlane) -> None:
@@ -165,13 +218,19 @@ def test_06_no_secret_in_state_or_logs(stack: LocalStack, control_plane: Control
         assert plaintext not in logs
 
 
-def test_07a_changing_one_value_updates_only_that_secret(stack: LocalStack, root_vault: VaultClient) -> None:
+def test_07a_a_changed_seed_is_written_only_by_replace(stack: LocalStack, root_vault: VaultClient) -> None:
+    """Seeds are initial values: `up` leaves Vault's value alone; `up --replace <urn>` writes the new one."""
+    before = root_vault.read("secret/data/db-pass")["data"]
     rotated = f"rotated-{secrets.token_urlsafe(9)}"
     stack.set_secret("secret/db-pass", "password", rotated)
     stack.values["secret/db-pass"]["password"] = rotated
-    steps = planned_steps(stack)
-    assert [(s["op"], s["urn"].rsplit("::", 1)[1]) for s in steps] == [("update", "kv-secret-db-pass")]
+    assert planned_steps(stack) == []
     stack.up()
+    assert root_vault.read("secret/data/db-pass")["data"] == before
+    urn = urn_of(stack, "kv-secret-db-pass")
+    steps = planned_steps(stack, "--replace", urn)
+    assert {s["urn"] for s in steps} == {urn} and "replace" in {s["op"] for s in steps}, steps
+    stack.up("--replace", urn)
     assert root_vault.read("secret/data/db-pass")["data"] == {"password": rotated}
     stack.preview("--expect-no-changes")
 
@@ -210,14 +269,24 @@ def test_07c_deleting_a_protected_mount_is_refused(stack: LocalStack, root_vault
     stack.preview("--expect-no-changes")
 
 
+def test_07d_a_seed_rotated_in_vault_survives_up_with_refresh(stack: LocalStack, root_vault: VaultClient) -> None:
+    """The tutorial's `vault kv put secret/db-pass password=db-secret-password-v2`: a refreshed `up` keeps it."""
+    path = kv2_api_path("secret", "db-pass")
+    rotated = {"password": f"db-secret-password-v2-{secrets.token_urlsafe(6)}"}
+    root_vault.request("POST", path, {"data": rotated})
+    stack.pulumi("up", "--yes", "--skip-preview", "--refresh")
+    assert root_vault.read(path)["data"] == rotated
+    stack.preview("--expect-no-changes")
+
+
 def test_08a_vault_down_fails_fast_and_names_the_address(stack: LocalStack, control_plane: ControlPlane) -> None:
-    control_plane.stop_openbao()
+    control_plane.stop_vault()
     try:
         started = time.monotonic()
         result = stack.preview(check=False)
         elapsed = time.monotonic() - started
     finally:
-        control_plane.start_openbao()
+        control_plane.start_vault()
     assert result.returncode != 0
     assert elapsed < 60, elapsed
     assert "127.0.0.1:28200" in result.stdout + result.stderr
@@ -233,11 +302,11 @@ def test_08b_after_a_restart_up_converges(stack: LocalStack, control_plane: Cont
 
 
 def test_08c_sealed_vault_gives_a_clear_message(stack: LocalStack, control_plane: ControlPlane) -> None:
-    control_plane.seal_openbao()
+    control_plane.seal_vault()
     try:
         result = stack.preview(check=False)
     finally:
-        control_plane.unseal_openbao()
+        control_plane.unseal_vault()
     assert result.returncode != 0
     assert "sealed" in (result.stdout + result.stderr).lower()
 

@@ -1,4 +1,5 @@
-"""`make preview STACK=local` for real: the policy pack runs, data loss is stopped, production is mandatory."""
+"""`make preview STACK=local` and the push-to-main update (pipeline/up.sh) for real: the policy pack runs, data loss
+is stopped, production is mandatory, and the update applies exactly the gated plan."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 import yaml
 
 from localenv.stack import REPO, LocalStack
+from localenv.verify import VaultClient
 
 
 @pytest.fixture(scope="module")
@@ -26,9 +28,10 @@ def deployed(stack: LocalStack) -> Iterator[LocalStack]:
 
 
 def make_preview(
-    stack: LocalStack, out: Path, config_file: Path | None = None, **env: str
+    stack: LocalStack, out: Path, config_file: Path | None = None, script: str = "preview.sh", **env: str
 ) -> subprocess.CompletedProcess[str]:
-    """Exactly what `make preview STACK=local` runs once the local environment is exported."""
+    """Exactly what `make preview STACK=local` (or, with up.sh, the push-to-main job) runs once the local
+    environment is exported."""
     full_env = {
         **stack.env(),
         "PREVIEW_CONFIG_FILE": str(config_file or stack.config_file),
@@ -37,7 +40,7 @@ def make_preview(
         **env,
     }
     return subprocess.run(
-        ["bash", "pipeline/preview.sh", "local"], cwd=REPO, env=full_env, capture_output=True, text=True,
+        ["bash", f"pipeline/{script}", "local"], cwd=REPO, env=full_env, capture_output=True, text=True,
         timeout=300, check=False,
     )  # fmt: skip
 
@@ -73,8 +76,8 @@ def test_replacing_the_pki_root_is_flagged_and_fails(deployed: LocalStack, tmp_p
     assert allowed.returncode == 0, allowed.stderr[-3000:]
 
 
-def test_moving_a_kv_mount_is_flagged_and_fails(deployed: LocalStack, tmp_path: Path) -> None:
-    document = yaml.safe_load(deployed.config_file.read_text())["config"]
+def moved_kv_mount(stack: LocalStack, target: Path) -> Path:
+    document = yaml.safe_load(stack.config_file.read_text())["config"]
     kv = copy.deepcopy(document["vault-k8s:kv"])
     apps = copy.deepcopy(document["vault-k8s:apps"])
     values = copy.deepcopy(document["vault-k8s:secretValues"])
@@ -84,7 +87,11 @@ def test_moving_a_kv_mount_is_flagged_and_fails(deployed: LocalStack, tmp_path: 
             if ref.get("mount") == "for-injection":
                 ref["mount"] = "for-injection-v2"
     values["for-injection-v2/my-pass"] = values.pop("for-injection/my-pass")
-    config = edited(deployed, tmp_path / "Pulumi.local.yaml", {"kv": kv, "apps": apps, "secretValues": values})
+    return edited(stack, target, {"kv": kv, "apps": apps, "secretValues": values})
+
+
+def test_moving_a_kv_mount_is_flagged_and_fails(deployed: LocalStack, tmp_path: Path) -> None:
+    config = moved_kv_mount(deployed, tmp_path / "Pulumi.local.yaml")
     result = make_preview(deployed, tmp_path / "out", config)
     summary = (tmp_path / "out" / "summary.md").read_text()
     assert result.returncode != 0
@@ -108,3 +115,29 @@ def test_production_copy_with_an_http_address_fails_on_the_mandatory_rule(deploy
     )
     assert make_preview(deployed, tmp_path / "advisory", advisory).returncode == 0
     assert os.path.exists(tmp_path / "advisory" / "summary.md")
+
+
+def test_push_to_main_refuses_an_ungated_destructive_change(
+    deployed: LocalStack, root_vault: VaultClient, tmp_path: Path
+) -> None:
+    config = moved_kv_mount(deployed, tmp_path / "Pulumi.local.yaml")
+    result = make_preview(deployed, tmp_path / "out", config, script="up.sh")
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert "not applying local: the preview gate failed" in result.stderr
+    mounts = root_vault.request("GET", "sys/mounts")["data"]
+    assert "for-injection/" in mounts and "for-injection-v2/" not in mounts
+
+
+def test_push_to_main_applies_exactly_the_gated_plan(
+    deployed: LocalStack, root_vault: VaultClient, tmp_path: Path
+) -> None:
+    apps = copy.deepcopy(yaml.safe_load(deployed.config_file.read_text())["config"]["vault-k8s:apps"])
+    app = next(a for a in apps if a["name"] == "webapp")
+    app["tokenTtl"] = "30m"
+    config = edited(deployed, tmp_path / "Pulumi.local.yaml", {"apps": apps})
+    result = make_preview(deployed, tmp_path / "out", config, script="up.sh")
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    assert (tmp_path / "out" / "plan.json").stat().st_size > 0
+    role = root_vault.read(f"auth/kubernetes/role/{app['role']}")
+    assert role["token_ttl"] == 1800
+    deployed.up()  # back to the stack's own config for whatever runs next

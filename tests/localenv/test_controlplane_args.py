@@ -6,8 +6,8 @@ from localenv.controlplane.args import (
     apiserver_args,
     controller_manager_args,
     etcd_args,
-    openbao_addr,
-    openbao_args,
+    vault_addr,
+    vault_server_args,
 )
 from localenv.controlplane.certs import Pki
 
@@ -64,15 +64,15 @@ def test_controller_manager_flags() -> None:
     assert flags["--flex-volume-plugin-dir"].startswith("/s/kcm/")
 
 
-def test_openbao_dev_server_over_tls() -> None:
-    argv = openbao_args(Path("/bin/bao"), 24000, "tok", Path("/s/openbao-tls"))
-    assert argv[:3] == ["/bin/bao", "server", "-dev"]
+def test_vault_dev_server_over_tls() -> None:
+    argv = vault_server_args(Path("/bin/vault"), 24000, "tok", Path("/s/vault-tls"))
+    assert argv[:3] == ["/bin/vault", "server", "-dev"]
     assert "-dev-tls" in argv
-    assert "-dev-tls-cert-dir=/s/openbao-tls" in argv
+    assert "-dev-tls-cert-dir=/s/vault-tls" in argv
     assert "-dev-root-token-id=tok" in argv
     assert "-dev-listen-address=127.0.0.1:24000" in argv
     assert "-dev-no-store-token" in argv
 
 
-def test_openbao_addr_is_https() -> None:
-    assert openbao_addr(28200) == "https://127.0.0.1:28200"
+def test_vault_addr_is_https() -> None:
+    assert vault_addr(28200) == "https://127.0.0.1:28200"

@@ -17,7 +17,7 @@ from localenv.controlplane.ports import (
 def test_default_ports_are_the_documented_ones() -> None:
     ports = Ports.default()
     assert ports == Ports(22379, 22380, 26443, 26257, 28200)
-    assert ports.openbao_cluster == 28201
+    assert ports.vault_cluster == 28201
     assert ports.all() == [22379, 22380, 26443, 26257, 28200, 28201]
     assert Ports.from_env({}) == ports
 
@@ -45,12 +45,12 @@ def test_offset_must_keep_ports_in_range() -> None:
 def test_require_free_names_component_port_and_env_var() -> None:
     ports = Ports.default(7)
     require_free(ports, is_free=lambda p: True)
-    busy = {ports.apiserver, ports.openbao_cluster}
+    busy = {ports.apiserver, ports.vault_cluster}
     with pytest.raises(ControlPlaneError) as err:
         require_free(ports, is_free=lambda p: p not in busy)
     message = str(err.value)
     assert "kube-apiserver port 26450" in message
-    assert "openbao cluster port 28208" in message
+    assert "vault cluster port 28208" in message
     assert "etcd" not in message
     assert OFFSET_ENV in message and "now 7" in message
 

@@ -150,6 +150,70 @@ class TestInjectorFailurePolicy:
         assert kr.injector_violations(kr.HELM_RELEASE, vault(values)) == []
 
 
+SELECTOR = {"matchExpressions": [{"key": "kubernetes.io/metadata.name", "operator": "In", "values": ["billing"]}]}
+
+
+def fail_closed(**injector: Any) -> dict[str, Any]:
+    webhook = {"failurePolicy": "Fail", "namespaceSelector": SELECTOR}
+    return vault({"injector": {"enabled": True, "webhook": webhook, **injector}})
+
+
+class TestInjectorAvailability:
+    def test_two_replicas_a_budget_and_a_selector_pass(self) -> None:
+        props = fail_closed(replicas=2, podDisruptionBudget={"maxUnavailable": 1})
+        assert kr.injector_availability_violations(kr.HELM_RELEASE, props) == []
+
+    def test_the_chart_defaults_are_flagged(self) -> None:
+        """One replica, no budget, every namespace: the injector down blocks every pod in the cluster."""
+        values = {"injector": {"enabled": True, "webhook": {"failurePolicy": "Fail"}}}
+        assert kr.injector_availability_violations(kr.HELM_RELEASE, vault(values)) == [
+            'injector.replicas is unset (chart default 1) with failurePolicy "Fail", must be at least 2',
+            'injector.podDisruptionBudget is unset with failurePolicy "Fail": a drain may stop every replica',
+            'injector.webhook.namespaceSelector is unset with failurePolicy "Fail": pods in every namespace, '
+            "kube-system included, wait on the injector",
+        ]
+
+    def test_one_replica_is_flagged(self) -> None:
+        props = fail_closed(replicas=1, podDisruptionBudget={"minAvailable": 1})
+        assert kr.injector_availability_violations(kr.HELM_RELEASE, props) == [
+            'injector.replicas is 1 with failurePolicy "Fail", must be at least 2'
+        ]
+
+    def test_replicas_without_leader_election_are_flagged(self) -> None:
+        props = fail_closed(replicas=3, podDisruptionBudget={"maxUnavailable": 1}, leaderElector={"enabled": False})
+        assert kr.injector_availability_violations(kr.HELM_RELEASE, props) == [
+            "injector.leaderElector.enabled is false: replicas would each write their own TLS certificate"
+        ]
+
+    def test_deprecated_keys_count(self) -> None:
+        values = {
+            "injector": {
+                "enabled": True,
+                "failurePolicy": "Fail",
+                "namespaceSelector": SELECTOR,
+                "replicas": 2,
+                "podDisruptionBudget": {"maxUnavailable": 1},
+            }
+        }
+        assert kr.injector_availability_violations(kr.HELM_RELEASE, vault(values)) == []
+        values["injector"]["namespaceSelector"] = {}
+        assert len(kr.injector_availability_violations(kr.HELM_RELEASE, vault(values))) == 1
+
+    def test_fail_open_or_disabled_injector_passes(self) -> None:
+        values = {"injector": {"enabled": True, "webhook": {"failurePolicy": "Ignore"}}}
+        assert kr.injector_availability_violations(kr.HELM_RELEASE, vault(values)) == []
+        disabled = {"injector": {"enabled": False, "webhook": {"failurePolicy": "Fail"}}}
+        assert kr.injector_availability_violations(kr.HELM_RELEASE, vault(disabled)) == []
+        assert kr.injector_availability_violations(DEPLOYMENT, workload({})) == []
+
+    def test_unknowns_say_nothing(self) -> None:
+        props = fail_closed(replicas=UNKNOWN, podDisruptionBudget=UNKNOWN)
+        props["values"]["injector"]["webhook"]["namespaceSelector"] = UNKNOWN
+        assert kr.injector_availability_violations(kr.HELM_RELEASE, props) == []
+        unknown_policy = {"injector": {"enabled": True, "webhook": {"failurePolicy": UNKNOWN}}}
+        assert kr.injector_availability_violations(kr.HELM_RELEASE, vault(unknown_policy)) == []
+
+
 class TestOtherWorkloadKinds:
     def test_pod_annotations_are_read_from_its_metadata(self) -> None:
         pod = {"metadata": {"annotations": {kr.SERVICE_ANNOTATION: "http://vault:8200"}}}

@@ -51,6 +51,7 @@ def test_names_are_unique_and_stable() -> None:
         "vault-pki-root-internal",
         "vault-k8s-role-bindings",
         "vault-injector-fail-closed",
+        "vault-injector-highly-available",
         "vault-policy-least-privilege",
     ]
 
@@ -99,6 +100,14 @@ def test_dev_mode_policy() -> None:
 def test_injector_policy() -> None:
     props = {"chart": "vault", "values": {"injector": {"enabled": True, "webhook": {"failurePolicy": "Fail"}}}}
     assert run_resource("vault-injector-fail-closed", "kubernetes:helm.sh/v3:Release", props) == []
+
+
+def test_injector_availability_policy() -> None:
+    values = {"injector": {"enabled": True, "webhook": {"failurePolicy": "Fail"}, "replicas": 1}}
+    found = run_resource(
+        "vault-injector-highly-available", "kubernetes:helm.sh/v3:Release", {"chart": "vault", "values": values}
+    )
+    assert found[0] == 'injector.replicas is 1 with failurePolicy "Fail", must be at least 2' and len(found) == 3
 
 
 def test_root_and_role_policies() -> None:

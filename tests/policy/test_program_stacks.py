@@ -17,6 +17,7 @@ RESOURCE_RULES = [
     kr.address_violations,
     kr.tls_violations,
     kr.injector_violations,
+    kr.injector_availability_violations,
     vr.address_violations,
     vr.tls_violations,
     vr.root_cert_violations,

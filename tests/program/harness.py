@@ -6,15 +6,21 @@ import base64
 import json
 import os
 import runpy
-from collections.abc import Iterator
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pulumi
 import yaml
 from pulumi.runtime import config as runtime_config
+from pulumi.runtime.mocks import MockMonitor
 
 ROOT = Path(__file__).resolve().parents[2]
 STACKS = ROOT / "stacks"
@@ -33,6 +39,36 @@ class Registered:
     read: bool
     secret_inputs: set[str] = field(default_factory=set)
     """Top-level input names whose value (or part of it) is a Pulumi secret."""
+    urn: str = ""
+    dependencies: list[str] = field(default_factory=list)
+    """URNs this resource waits for (depends_on, with components expanded to their children)."""
+    retain_on_delete: bool = False
+    ignore_changes: list[str] = field(default_factory=list)
+    delete_before_replace: bool = False
+    provider: str = ""
+    """The provider reference (`<provider URN>::<id>`); empty for a default provider, a component or a provider."""
+    custom: bool = True
+
+
+# What RecordingMonitor knows of the registration in progress on this thread.
+_REQUEST = threading.local()
+
+
+class RecordingMonitor(MockMonitor):
+    """The mock monitor, also handing the recorder what mocks leave out: URN, dependencies, options."""
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802  (the gRPC method name)
+        _REQUEST.value = {
+            "urn": self.make_urn(request.parent, request.type, request.name),
+            "dependencies": list(request.dependencies),
+            "retain_on_delete": bool(request.retainOnDelete),
+            "ignore_changes": list(request.ignoreChanges),
+            "delete_before_replace": bool(request.deleteBeforeReplace),
+        }
+        try:
+            return super().RegisterResource(request)
+        finally:
+            _REQUEST.value = None
 
 
 def _unwrap(value: Any) -> tuple[Any, bool]:
@@ -60,7 +96,12 @@ class Recorder(pulumi.runtime.Mocks):
             inputs[key], is_secret = _unwrap(raw)
             if is_secret:
                 secret.add(key)
-        self.resources.append(Registered(args.typ, args.name, inputs, bool(args.resource_id), secret))
+        registered = Registered(args.typ, args.name, inputs, bool(args.resource_id), secret)
+        for option, value in (getattr(_REQUEST, "value", None) or {}).items():
+            setattr(registered, option, value)
+        registered.provider = args.provider or ""
+        registered.custom = True if args.custom is None else bool(args.custom)
+        self.resources.append(registered)
         state = dict(inputs)
         if args.typ == "kubernetes:core/v1:Secret" and args.resource_id:
             state["data"] = {"token": base64.b64encode(REVIEWER_JWT.encode()).decode()}
@@ -98,6 +139,38 @@ def demo_secret_values(config: dict[str, Any]) -> dict[str, dict[str, str]]:
     }
 
 
+def write_kubeconfig(path: Path, contexts: Iterable[str]) -> Path:
+    """A kubeconfig with these contexts (each its own cluster and user); what the loader reads."""
+    names = list(contexts)
+    document = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": n, "cluster": {"server": f"https://{n}.example:6443"}} for n in names],
+        "users": [{"name": n, "user": {"token": "test"}} for n in names],
+        "contexts": [{"name": n, "context": {"cluster": n, "user": n}} for n in names],
+        "current-context": names[0] if names else "",
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    return path
+
+
+def shipped_contexts() -> list[str]:
+    """The contexts the shipped stacks name without a kubeconfig of their own (found through $KUBECONFIG)."""
+    found = []
+    for stack_file in sorted(STACKS.glob("Pulumi.*.yaml")):
+        cluster = ((yaml.safe_load(stack_file.read_text()) or {}).get("config") or {}).get("vault-k8s:kubernetes")
+        if isinstance(cluster, dict) and cluster.get("context") and not cluster.get("kubeconfig"):
+            found.append(cluster["context"])
+    return found
+
+
+@cache
+def ambient_kubeconfig() -> Path:
+    """What $KUBECONFIG points at while the program runs under mocks: the shipped stacks' contexts."""
+    return write_kubeconfig(Path(tempfile.mkdtemp(prefix="vault-k8s-kube-")) / "config", shipped_contexts())
+
+
 @dataclass
 class Run:
     recorder: Recorder
@@ -121,16 +194,20 @@ def run_program(
     cwd: Path = ROOT,
     check: Any = None,
     recorder: Recorder | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> Run:
     """Evaluate __main__.py with `config` (values as in a stack file) under mocks.
 
     `check(globals)` may return an Output; it is awaited so assertions inside `.apply` run.
     Pass your own `recorder` to inspect registrations when the program raises.
+    $KUBECONFIG is `ambient_kubeconfig()` unless `env` says otherwise.
     """
     flat = {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
     runtime_config.set_all_config(flat, secret_keys or [])
     recorder = recorder if recorder is not None else Recorder()
-    pulumi.runtime.set_mocks(recorder, project="vault-k8s", stack=stack, preview=False)
+    pulumi.runtime.set_mocks(
+        recorder, project="vault-k8s", stack=stack, preview=False, monitor=RecordingMonitor(recorder)
+    )
     holder: dict[str, Any] = {}
 
     @pulumi.runtime.test
@@ -139,8 +216,18 @@ def run_program(
             holder.update(runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__"))
         return check(holder) if check else None
 
-    evaluate()
+    with mock.patch.dict(os.environ, {"KUBECONFIG": str(ambient_kubeconfig()), **(env or {})}):
+        evaluate()
     return Run(recorder, holder)
+
+
+def prod_project(directory: Path, vault_ca: str, kube_ca: str) -> Path:
+    """A project folder for the prod stack: Pulumi.yaml and the two CA files its config names."""
+    shutil.copy(ROOT / "Pulumi.yaml", directory / "Pulumi.yaml")
+    (directory / "certs").mkdir()
+    (directory / "certs" / "vault-ca.pem").write_text(vault_ca)
+    (directory / "certs" / "kubernetes-ca.pem").write_text(kube_ca)
+    return directory
 
 
 def run_stack(stack: str, cwd: Path = ROOT, check: Any = None) -> Run:

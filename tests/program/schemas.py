@@ -31,7 +31,8 @@ def unknown_value_keys(values: dict[str, Any], defaults: dict[str, Any], prefix:
         path = f"{prefix}{key}"
         if not isinstance(defaults, dict) or key not in defaults:
             missing.append(path)
-        elif isinstance(value, dict) and isinstance(defaults[key], dict):
+        elif isinstance(value, dict) and isinstance(defaults[key], dict) and defaults[key]:
+            # An empty default map is free-form (a selector, a disruption budget): its keys are the chart's to take.
             missing += unknown_value_keys(value, defaults[key], f"{path}.")
     return missing
 

@@ -110,7 +110,12 @@ def _max_ttl_below_ttl(c: Config) -> None:
 
 
 def _lease_ttls_inverted(c: Config) -> None:
-    pki(c)[0]["defaultLeaseTtl"] = "172800s"
+    pki(c)[0]["defaultLeaseTtl"] = "87600h"
+
+
+def _root_ttl_above_mount_max(c: Config) -> None:
+    """The tutorial's tuning: a 86400h root on a mount whose max lease is 86400s lives 24 hours."""
+    pki(c)[0]["maxLeaseTtl"] = "86400s"
 
 
 def _ref_ttl_above_role_max(c: Config) -> None:
@@ -186,6 +191,87 @@ def _vso_no_secret_name(c: Config) -> None:
     del apps(c)[2]["secrets"][0]["secretName"]
 
 
+def _refresh_after_two_units(c: Config) -> None:
+    apps(c)[2]["secrets"][0]["refreshAfter"] = "1h30m"
+
+
+def _vso_pki_ttl_two_units(c: Config) -> None:
+    pki(c)[0]["roles"][0].update(ttl="2h", maxTtl="2h")
+    apps(c)[2]["secrets"][1]["ttl"] = "1h30m"
+
+
+def _ec_with_rsa_bits(c: Config) -> None:
+    pki(c)[0]["roles"][0]["keyType"] = "ec"
+
+
+def _secret_name_not_dns(c: Config) -> None:
+    apps(c)[2]["secrets"][0]["secretName"] = "webapp_config"
+
+
+def _namespace_not_a_label(c: Config) -> None:
+    apps(c)[1]["namespace"] = "team.apps"
+
+
+def _cluster_context_not_in_kubeconfig(c: Config) -> None:
+    """The dev stack aimed at kind while $KUBECONFIG has another cluster."""
+    c[f"{NS}kubernetes"] = {"context": "kind-vault-demo"}
+
+
+def _cluster_unknown_key(c: Config) -> None:
+    c[f"{NS}kubernetes"] = {"context": "minikube", "namespace": "default"}
+
+
+def _cluster_without_context(c: Config) -> None:
+    c[f"{NS}kubernetes"] = {"kubeconfig": "~/.kube/config"}
+
+
+def _production_without_cluster(c: Config) -> None:
+    c[f"{NS}production"] = True
+    del c[f"{NS}kubernetes"]
+
+
+def _existing_pki_with_root(c: Config) -> None:
+    pki(c)[0]["existing"] = True
+
+
+def _existing_pki_with_tuning(c: Config) -> None:
+    del pki(c)[0]["root"]
+    pki(c)[0]["existing"] = True
+
+
+def _existing_pki_in_internal_mode(c: Config) -> None:
+    pki(c)[0] = {"path": "pki", "existing": True, "roles": pki(c)[0]["roles"]}
+
+
+def _existing_auth_in_internal_mode(c: Config) -> None:
+    c[f"{NS}kubernetesAuth"] = {"existing": True}
+
+
+def _created_pki_without_root(c: Config) -> None:
+    del pki(c)[0]["root"]
+
+
+def _kv_secrets_one_resource_name(c: Config) -> None:
+    kv(c)[2]["secrets"].append({"path": "webapp-config", "keys": ["password"]})
+    c[SECRET_VALUES]["kvv2/webapp-config"] = {"password": "x"}
+
+
+def _secret_name_twice(c: Config) -> None:
+    apps(c)[2]["secrets"][1]["secretName"] = "webapp-config"
+
+
+def _vso_bare_pod(c: Config) -> None:
+    apps(c)[2]["workload"]["kind"] = "Pod"
+
+
+def _external_default_workload_address(c: Config) -> None:
+    external(c, {k: v for k, v in EXTERNAL_VAULT.items() if k != "workloadAddress"}, EXTERNAL_AUTH)
+
+
+def _existing_namespace_not_a_label(c: Config) -> None:
+    c[f"{NS}existingNamespaces"] = ["apps", "Team_B"]
+
+
 def _malformed_json(c: Config) -> None:
     c[f"{NS}vault"] = "{address: http://127.0.0.1:8200"
 
@@ -232,7 +318,13 @@ CASES = [
     Case(
         "pki-default-lease-above-max",
         _lease_ttls_inverted,
-        "config vault-k8s:pki[0].maxLeaseTtl: 86400s is below defaultLeaseTtl 172800s",
+        "config vault-k8s:pki[0].maxLeaseTtl: 86400h is below defaultLeaseTtl 87600h",
+    ),
+    Case(
+        "pki-root-ttl-above-mount-max-lease",
+        _root_ttl_above_mount_max,
+        "config vault-k8s:pki[0].root.ttl: 86400h exceeds the mount's maxLeaseTtl 86400s; Vault would cut "
+        "the root CA to maxLeaseTtl: raise maxLeaseTtl (the roles' maxTtl still bounds what they issue)",
     ),
     Case(
         "ref-ttl-above-role-max",
@@ -325,6 +417,119 @@ CASES = [
         "config vault-k8s:apps[2].secrets[0]: the vso method needs secretName",
     ),
     Case(
+        "vso-refresh-after-in-two-units",
+        _refresh_after_two_units,
+        "config vault-k8s:apps[2].secrets[0].refreshAfter: '1h30m' is not a duration VaultStaticSecret.refreshAfter "
+        "takes: one number and one unit of s, m, h (e.g. 90m)",
+    ),
+    Case(
+        "vso-pki-ttl-in-two-units",
+        _vso_pki_ttl_two_units,
+        "config vault-k8s:apps[2].secrets[1].ttl: '1h30m' is not a duration VaultPKISecret.ttl takes: "
+        "one number and one unit of s, m, h, d (e.g. 90m)",
+    ),
+    Case(
+        "ec-key-with-rsa-size",
+        _ec_with_rsa_bits,
+        "config vault-k8s:pki[0].roles[0].keyBits: 4096 is not a size Vault takes for ec keys (224, 256, 384, 521)",
+    ),
+    Case(
+        "secret-name-not-a-dns-subdomain",
+        _secret_name_not_dns,
+        "config vault-k8s:apps[2].secrets[0].secretName: 'webapp_config' is not a valid Kubernetes name "
+        "(lowercase DNS subdomain)",
+    ),
+    Case(
+        "namespace-not-a-dns-label",
+        _namespace_not_a_label,
+        "config vault-k8s:apps[1].namespace: 'team.apps' is not a valid Kubernetes name (lowercase DNS label)",
+    ),
+    Case(
+        "two-kv-secrets-one-resource-name",
+        _kv_secrets_one_resource_name,
+        "config vault-k8s:kv[2].secrets[1].path: the Pulumi resource name 'kv-kvv2-webapp-config' is already used "
+        "by kv[2].secrets[0].path",
+    ),
+    Case(
+        "secret-name-written-twice",
+        _secret_name_twice,
+        "config vault-k8s:apps[2].secrets[1].secretName: Secret default/webapp-config is already used by "
+        "apps[2].secrets[0].secretName",
+    ),
+    Case(
+        "vso-bare-pod",
+        _vso_bare_pod,
+        "config vault-k8s:apps[2].workload.kind: vso restarts its workload when a secret changes "
+        "(rolloutRestartTargets), which a bare Pod cannot do; use Deployment",
+    ),
+    Case(
+        "external-without-workload-address",
+        _external_default_workload_address,
+        "config vault-k8s:vault.workloadAddress: is required in external mode (the default "
+        "http://vault.default:8200 is the in-cluster Vault of internal mode); set the address pods reach Vault at",
+    ),
+    Case(
+        "existing-namespace-not-a-dns-label",
+        _existing_namespace_not_a_label,
+        "config vault-k8s:existingNamespaces[1]: 'Team_B' is not a valid Kubernetes name (lowercase DNS label)",
+    ),
+    Case(
+        "cluster-context-not-in-kubeconfig",
+        _cluster_context_not_in_kubeconfig,
+        re.compile(
+            r"config vault-k8s:kubernetes\.context: 'kind-vault-demo' is not a context in \$KUBECONFIG \(.*\) "
+            r"\(it has 'k8s-prod', 'minikube'\); is this the cluster the stack is for\?"
+        ),
+    ),
+    Case(
+        "cluster-unknown-key",
+        _cluster_unknown_key,
+        "config vault-k8s:kubernetes.namespace: Extra inputs are not permitted",
+    ),
+    Case("cluster-without-context", _cluster_without_context, "config vault-k8s:kubernetes.context: Field required"),
+    Case(
+        "production-without-cluster",
+        _production_without_cluster,
+        "config vault-k8s:kubernetes: is required in production: name the cluster's context (and kubeconfig unless "
+        "it is in $KUBECONFIG or ~/.kube/config), so the stack never deploys wherever KUBECONFIG points",
+    ),
+    Case(
+        "existing-pki-mount-with-a-root",
+        _existing_pki_with_root,
+        "config vault-k8s:pki[0].root: an existing mount keeps its own CA; remove root "
+        "(the program manages only the roles of an existing mount)",
+    ),
+    Case(
+        "existing-pki-mount-with-lease-tuning",
+        _existing_pki_with_tuning,
+        "config vault-k8s:pki[0].maxLeaseTtl: an existing mount keeps its own tuning; remove maxLeaseTtl "
+        "(the program manages only the roles of an existing mount)",
+    ),
+    Case(
+        "existing-pki-mount-in-internal-mode",
+        _existing_pki_in_internal_mode,
+        "config vault-k8s:pki[0].existing: the internal dev-mode Vault starts without PKI mounts; "
+        "existing is for an external Vault",
+    ),
+    Case(
+        "existing-auth-mount-in-internal-mode",
+        _existing_auth_in_internal_mode,
+        "config vault-k8s:kubernetesAuth.existing: the internal dev-mode Vault starts without a kubernetes auth "
+        "mount; existing is for an external Vault",
+    ),
+    Case(
+        "created-pki-mount-without-root",
+        _created_pki_without_root,
+        "config vault-k8s:pki[0].root: is required for a mount the program creates (it issues from an internal "
+        "root); `existing: true` adopts a mount that has its CA",
+    ),
+    Case(
+        "audience-with-a-space",
+        lambda c: c.__setitem__(f"{NS}kubernetesAuth", {"audience": "vault prod"}),
+        "config vault-k8s:kubernetesAuth.audience: 'vault prod' is not a token audience "
+        "(one word, no spaces or commas)",
+    ),
+    Case(
         "malformed-json",
         _malformed_json,
         re.compile(r"config vault-k8s:vault: Configuration 'vault-k8s:vault' value .* is not a valid 'JSON object'"),
@@ -361,6 +566,15 @@ def test_missing_kubernetes_ca_file_names_the_key(tmp_path: Path) -> None:
     message, recorder = run_failing(config, cwd=tmp_path)
     missing = (tmp_path / "certs" / "kubernetes-ca.pem").resolve()
     assert message == f"config vault-k8s:kubernetesAuth.caCertFile: cannot read {missing}: No such file or directory"
+    assert recorder.resources == []
+
+
+def test_missing_kubeconfig_file_names_the_key(tmp_path: Path) -> None:
+    config = dev_config()
+    config[f"{NS}kubernetes"] = {"kubeconfig": ".localcp/kubeconfig", "context": "local"}
+    message, recorder = run_failing(config, cwd=tmp_path)
+    missing = (tmp_path / ".localcp" / "kubeconfig").resolve()
+    assert message == f"config vault-k8s:kubernetes.kubeconfig: cannot read {missing}: No such file or directory"
     assert recorder.resources == []
 
 

@@ -44,6 +44,11 @@ def test_the_check_catches_a_misspelled_key() -> None:
     ]
 
 
+def test_free_form_maps_take_any_key() -> None:
+    values = {"injector": {"podDisruptionBudget": {"maxUnavailable": 1}, "webhok": {}}}
+    assert unknown_value_keys(values, chart_defaults("vault")) == ["injector.webhok"]
+
+
 def test_the_schema_catches_a_wrong_type() -> None:
     schema = json.loads((CHARTS["vault"] / "values.schema.json").read_text())
     with pytest.raises(jsonschema.ValidationError):

@@ -86,7 +86,8 @@ def test_vault_chart_runs_dev_server_with_injector_and_csi(dev: Run) -> None:
 def test_csi_driver_release_syncs_secrets(dev: Run) -> None:
     release = dev.recorder.by_name("csi-driver").inputs
     assert (release["name"], release["chart"], release["version"]) == ("csi", "secrets-store-csi-driver", "1.6.0")
-    assert release["values"] == {"syncSecret": {"enabled": True}}
+    # The kubelet hands the driver a token for the roles' audience.
+    assert release["values"] == {"syncSecret": {"enabled": True}, "tokenRequests": [{"audience": "vault"}]}
 
 
 def test_kubernetes_auth_uses_in_cluster_host(dev: Run) -> None:
@@ -108,7 +109,8 @@ def test_secret_db_pass_seeded_from_secret_config(dev: Run) -> None:
 def test_pki_mount_root_and_role_match_the_tutorial(dev: Run) -> None:
     mount = dev.recorder.by_name("pki-pki-mount").inputs
     assert (mount["path"], mount["type"]) == ("pki", "pki")
-    assert (mount["maxLeaseTtlSeconds"], mount["defaultLeaseTtlSeconds"]) == (86400, 3600)
+    # 86400h, not the tutorial's 86400s: the mount's max lease caps the root CA's life.
+    assert (mount["maxLeaseTtlSeconds"], mount["defaultLeaseTtlSeconds"]) == (86400 * 3600, 3600)
     root = dev.recorder.by_name("pki-pki-root").inputs
     assert (root["backend"], root["type"], root["commonName"], root["ttl"]) == ("pki", "internal", "test", "86400h")
     role = dev.recorder.by_name("pki-pki-role-my-role").inputs
@@ -164,6 +166,7 @@ def test_identity_of_each_app(dev: Run, prefix: str, policy: str, role: str, acc
         "boundServiceAccountNamespaces": ["default"],
         "tokenPolicies": [policy],
         "tokenTtl": 1200,
+        "audience": "vault",
     }
     assert dev.recorder.by_name(f"{prefix}-sa").inputs["metadata"] == {"name": account, "namespace": "default"}
 
@@ -179,6 +182,7 @@ def test_secret_provider_class_vault_database(dev: Run) -> None:
             "vaultAddress": "http://vault.default:8200",
             "roleName": "database",
             "objects": '- objectName: "db-password"\n  secretPath: "secret/data/db-pass"\n  secretKey: "password"\n',
+            "audience": "vault",
         },
     }
 
@@ -218,6 +222,16 @@ def test_injection_deployment_annotations(dev: Run) -> None:
     assert spec["template"]["spec"] == {
         "serviceAccountName": "webapp-vault",
         "containers": [{"name": "webapp", "image": "jweissig/app:0.0.1"}],
+        "volumes": [
+            {
+                "name": "vault-token",
+                "projected": {
+                    "sources": [
+                        {"serviceAccountToken": {"audience": "vault", "expirationSeconds": 3600, "path": "token"}}
+                    ]
+                },
+            }
+        ],
     }
     issue = '{{- with secret "pki/issue/my-role" "common_name=test.example.com" "ttl=30s" -}}\n'
     assert spec["template"]["metadata"]["annotations"] == {
@@ -233,6 +247,7 @@ def test_injection_deployment_annotations(dev: Run) -> None:
         "vault.hashicorp.com/agent-inject-secret-key.pem": "pki/issue/my-role",
         "vault.hashicorp.com/agent-inject-template-key.pem": issue + "{{ .Data.private_key }}\n{{- end }}\n",
         "vault.hashicorp.com/role": "injection",
+        "vault.hashicorp.com/agent-service-account-token-volume-name": "vault-token",
         "vault.hashicorp.com/template-static-secret-render-interval": "10s",
     }
 
@@ -249,7 +264,7 @@ def test_vso_custom_resources(dev: Run) -> None:
         "vaultConnectionRef": "webapp-vso",
         "method": "kubernetes",
         "mount": "kubernetes",
-        "kubernetes": {"role": "vso", "serviceAccount": "webapp-vso"},
+        "kubernetes": {"role": "vso", "serviceAccount": "webapp-vso", "audiences": ["vault"]},
     }
     assert rec.by_name("vso-webapp-vso-static-webapp-config").inputs["spec"] == {
         "vaultAuthRef": "webapp-vso",

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.program.harness import ROOT, STACKS, run_stack
+from tests.program.harness import ROOT, STACKS, run_stack, write_kubeconfig
 
 STACK_NAMES = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in STACKS.glob("Pulumi.*.yaml"))
 PEM = "-----BEGIN CERTIFICATE-----\nTEST\n-----END CERTIFICATE-----\n"
@@ -21,6 +21,9 @@ def _project_with_referenced_files(stack: str, directory: Path) -> Path:
         if relative:
             (directory / relative).parent.mkdir(parents=True, exist_ok=True)
             (directory / relative).write_text(PEM)
+    cluster = config.get("vault-k8s:kubernetes") or {}
+    if cluster.get("kubeconfig"):
+        write_kubeconfig(directory / cluster["kubeconfig"], [cluster["context"]])
     return directory
 
 
@@ -61,3 +64,11 @@ def test_only_local_skips_await(tmp_path: Path) -> None:
         for resource in run.recorder.resources:
             annotations = (resource.inputs.get("metadata") or {}).get("annotations") or {}
             assert "pulumi.com/skipAwait" not in annotations, resource.name
+
+
+@pytest.mark.parametrize("stack", STACK_NAMES)
+def test_every_resource_has_its_own_urn(stack: str, tmp_path: Path) -> None:
+    """The engine refuses a second registration of one URN; mocks would silently keep both."""
+    run = run_stack(stack, cwd=_project_with_referenced_files(stack, tmp_path))
+    urns = [r.urn for r in run.recorder.resources if not r.read]
+    assert all(urns) and len(set(urns)) == len(urns)

@@ -1,11 +1,10 @@
 """The prod stack: external Vault over TLS with its CA, reviewer token, protected mounts."""
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.program.harness import REVIEWER_JWT, ROOT, Run, run_stack
+from tests.program.harness import REVIEWER_JWT, Run, prod_project, run_stack
 
 VAULT_CA = "-----BEGIN CERTIFICATE-----\nVAULT-CA\n-----END CERTIFICATE-----\n"
 KUBE_CA = "-----BEGIN CERTIFICATE-----\nKUBE-CA\n-----END CERTIFICATE-----\n"
@@ -13,12 +12,7 @@ KUBE_CA = "-----BEGIN CERTIFICATE-----\nKUBE-CA\n-----END CERTIFICATE-----\n"
 
 @pytest.fixture(scope="module")
 def prod(tmp_path_factory: pytest.TempPathFactory) -> Run:
-    project = tmp_path_factory.mktemp("project")
-    shutil.copy(ROOT / "Pulumi.yaml", project / "Pulumi.yaml")
-    (project / "certs").mkdir()
-    (project / "certs" / "vault-ca.pem").write_text(VAULT_CA)
-    (project / "certs" / "kubernetes-ca.pem").write_text(KUBE_CA)
-    return run_stack("prod", cwd=project)
+    return run_stack("prod", cwd=prod_project(tmp_path_factory.mktemp("project"), VAULT_CA, KUBE_CA))
 
 
 def test_vault_provider_uses_https_and_the_ca(prod: Run) -> None:
@@ -32,7 +26,19 @@ def test_vault_chart_points_at_external_vault(prod: Run) -> None:
     values = prod.recorder.by_name("platform-vault").inputs["values"]
     assert values == {
         "global": {"externalVaultAddr": "https://vault.prod.example.com:8200"},
-        "injector": {"enabled": True, "webhook": {"failurePolicy": "Fail"}},
+        "injector": {
+            "enabled": True,
+            "webhook": {
+                "failurePolicy": "Fail",
+                "namespaceSelector": {
+                    "matchExpressions": [
+                        {"key": "kubernetes.io/metadata.name", "operator": "In", "values": ["billing"]}
+                    ]
+                },
+            },
+            "replicas": 2,
+            "podDisruptionBudget": {"maxUnavailable": 1},
+        },
         "csi": {
             "enabled": True,
             "volumes": [{"name": "vault-ca", "secret": {"secretName": "vault-ca"}}],

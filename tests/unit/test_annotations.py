@@ -135,3 +135,28 @@ def test_prod_billing() -> None:
         "vault.hashicorp.com/tls-secret": "vault-ca",
         "vault.hashicorp.com/ca-cert": "/vault/tls/ca.crt",
     }
+
+
+@pytest.mark.parametrize(("path", "annotation"), [("k8s-apps", "auth/k8s-apps"), ("/clusters/a/", "auth/clusters/a")])
+def test_non_default_auth_mount_is_annotated(path: str, annotation: str) -> None:
+    """The agent logs in at auth/kubernetes unless the pod names another mount."""
+    annotations = injector_annotations(_injection(), auth_path=path)
+    assert annotations == {**TUTORIAL_ANNOTATIONS, "vault.hashicorp.com/auth-path": annotation}
+
+
+@pytest.mark.parametrize("path", ["kubernetes", "/kubernetes/"])
+def test_default_auth_mount_is_not_annotated(path: str) -> None:
+    assert injector_annotations(_injection(), auth_path=path) == TUTORIAL_ANNOTATIONS
+
+
+def test_keys_that_are_not_go_identifiers_are_read_with_index() -> None:
+    """`.Data.data.my-key` does not parse as a Go template; `index` takes any key."""
+    assert kv_template("kv", "app", ["my-key", "_ok1", "1st", 'q"uote', "user.name"]) == (
+        '{{- with secret "kv/data/app" -}}\n'
+        'my-key={{ index .Data.data "my-key" }}\n'
+        "_ok1={{ .Data.data._ok1 }}\n"
+        '1st={{ index .Data.data "1st" }}\n'
+        'q"uote={{ index .Data.data "q\\"uote" }}\n'
+        'user.name={{ index .Data.data "user.name" }}\n'
+        "{{- end }}\n"
+    )

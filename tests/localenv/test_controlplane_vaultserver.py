@@ -3,7 +3,19 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
-from localenv.controlplane.openbao import CA_FILE, TLS_FILES, clear_tls_dir, cli_env, health, parse_unseal_key
+import pytest
+
+from localenv.controlplane.errors import ControlPlaneError
+from localenv.controlplane.vaultserver import (
+    CA_FILE,
+    SERVER_ENV,
+    TLS_FILES,
+    clear_tls_dir,
+    cli_env,
+    health,
+    parse_unseal_key,
+    server_from_env,
+)
 
 LOG = """
 The unseal key and root token are displayed below in case you want to
@@ -23,10 +35,10 @@ def test_parse_unseal_key_takes_latest() -> None:
 
 
 def test_cli_env_sets_both_prefixes() -> None:
-    env = cli_env("https://127.0.0.1:1", "t", Path("/s/openbao-tls/vault-ca.pem"))
+    env = cli_env("https://127.0.0.1:1", "t", Path("/s/vault-tls/vault-ca.pem"))
     assert env["BAO_ADDR"] == env["VAULT_ADDR"] == "https://127.0.0.1:1"
     assert env["BAO_TOKEN"] == env["VAULT_TOKEN"] == "t"
-    assert env["BAO_CACERT"] == env["VAULT_CACERT"] == "/s/openbao-tls/vault-ca.pem"
+    assert env["BAO_CACERT"] == env["VAULT_CACERT"] == "/s/vault-tls/vault-ca.pem"
 
 
 def _unused_port() -> int:
@@ -45,7 +57,7 @@ def test_health_down_when_nothing_listens_or_no_ca(tmp_path: Path) -> None:
 
 
 def test_clear_tls_dir_removes_read_only_leftovers(tmp_path: Path) -> None:
-    tls = tmp_path / "openbao-tls"
+    tls = tmp_path / "vault-tls"
     clear_tls_dir(tls)
     assert tls.is_dir() and tls.stat().st_mode & 0o777 == 0o700
     for name in TLS_FILES:
@@ -53,3 +65,15 @@ def test_clear_tls_dir_removes_read_only_leftovers(tmp_path: Path) -> None:
         (tls / name).chmod(0o400)
     clear_tls_dir(tls)
     assert list(tls.iterdir()) == []
+
+
+def test_server_defaults_to_hashicorp_vault() -> None:
+    assert server_from_env({}) == "vault"
+    assert server_from_env({SERVER_ENV: " "}) == "vault"
+    assert server_from_env({SERVER_ENV: "OpenBao"}) == "openbao"
+    assert server_from_env({SERVER_ENV: "vault"}) == "vault"
+
+
+def test_unknown_server_is_refused_naming_the_setting() -> None:
+    with pytest.raises(ControlPlaneError, match=f"{SERVER_ENV} must be one of vault, openbao, not 'consul'"):
+        server_from_env({SERVER_ENV: "consul"})

@@ -1,0 +1,31 @@
+"""A non-default kubernetes auth mount reaches every consumer: injector, CSI and VSO."""
+
+import pytest
+
+from tests.program.harness import Run, demo_secret_values, run_program, stack_config
+
+SECRET_VALUES = "vault-k8s:secretValues"
+
+
+@pytest.fixture(scope="module")
+def custom_mount() -> Run:
+    config = stack_config("dev")
+    config["vault-k8s:kubernetesAuth"] = {"path": "k8s-apps"}
+    config[SECRET_VALUES] = demo_secret_values(config)
+    return run_program(config, secret_keys=[SECRET_VALUES])
+
+
+def test_the_auth_backend_is_mounted_there(custom_mount: Run) -> None:
+    assert custom_mount.recorder.by_name("platform-kubernetes-auth").inputs["path"] == "k8s-apps"
+
+
+def test_injector_pods_log_in_at_that_mount(custom_mount: Run) -> None:
+    workload = custom_mount.recorder.by_name("injector-webapp-injection-workload").inputs
+    annotations = workload["spec"]["template"]["metadata"]["annotations"]
+    assert annotations["vault.hashicorp.com/auth-path"] == "auth/k8s-apps"
+
+
+def test_csi_and_vso_use_that_mount_too(custom_mount: Run) -> None:
+    rec = custom_mount.recorder
+    assert rec.by_name("csi-webapp-spc").inputs["spec"]["parameters"]["vaultKubernetesMountPath"] == "k8s-apps"
+    assert rec.by_name("vso-webapp-vso-auth").inputs["spec"]["mount"] == "k8s-apps"

@@ -1,0 +1,66 @@
+"""Workloads wait for the controllers that deliver their secrets, when the program manages the charts.
+
+A pod admitted before the injector's webhook serves runs without the agent; a CSI pod before the driver and the
+Vault provider never gets its volume; VSO objects before the operator's CRDs fail.
+"""
+
+from typing import Any
+
+import pytest
+
+from tests.program.harness import Recorder, Run, demo_secret_values, prod_project, run_program, run_stack, stack_config
+
+RELEASE = "kubernetes:helm.sh/v3:Release"
+PEM = "-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n"
+DELIVERY_TYPES = ("kubernetes:core/v1:Pod", "kubernetes:apps/v1:Deployment", "kubernetes:secrets.hashicorp.com/")
+
+
+def releases_awaited(recorder: Recorder) -> dict[str, set[str]]:
+    """Per workload and VSO object: the names of the Helm releases among its dependencies."""
+    releases = {r.urn: r.name for r in recorder.of_type(RELEASE)}
+    return {
+        r.name: {releases[urn] for urn in r.dependencies if urn in releases}
+        for r in recorder.resources
+        if r.type.startswith(DELIVERY_TYPES)
+    }
+
+
+def vso(app: str, *synced: str) -> dict[str, set[str]]:
+    names = [f"vso-{app}-connection", f"vso-{app}-auth", *(f"vso-{app}-{s}" for s in synced), f"vso-{app}-workload"]
+    return {name: {"vso-operator"} for name in names}
+
+
+def run_dev(**overrides: Any) -> Run:
+    config = stack_config("dev")
+    config.update({f"vault-k8s:{k}": v for k, v in overrides.items()})
+    config["vault-k8s:secretValues"] = demo_secret_values(config)
+    return run_program(config, secret_keys=["vault-k8s:secretValues"])
+
+
+def test_internal_mode_workloads_wait_for_their_controllers() -> None:
+    assert releases_awaited(run_dev().recorder) == {
+        "csi-webapp-workload": {"csi-driver", "platform-vault"},
+        "injector-webapp-injection-workload": {"platform-vault"},
+        **vso("webapp-vso", "static-webapp-config", "pki-webapp-tls"),
+    }
+
+
+@pytest.fixture(scope="module")
+def prod(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    return run_stack("prod", cwd=prod_project(tmp_path_factory.mktemp("prod"), PEM, PEM))
+
+
+def test_external_mode_workloads_wait_for_their_controllers(prod: Run) -> None:
+    """The vault release here carries only the injector and the CSI provider, not Vault."""
+    assert releases_awaited(prod.recorder) == {
+        "csi-orders-workload": {"csi-driver", "platform-vault"},
+        "injector-billing-workload": {"platform-vault"},
+        **vso("ledger", "static-ledger-config", "pki-ledger-tls"),
+    }
+
+
+def test_unmanaged_charts_leave_nothing_to_wait_for() -> None:
+    run = run_dev(charts={"managed": False})
+    assert run.recorder.of_type(RELEASE) == []
+    awaited = releases_awaited(run.recorder)
+    assert len(awaited) == 7 and all(r == set() for r in awaited.values())
