@@ -1,8 +1,8 @@
 """Which planned steps destroy data, and which touch protected resources."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from pipeline.preview_data import Step
 
@@ -81,8 +81,71 @@ def _keys(steps: Sequence[Step]) -> tuple[str, ...]:
     return tuple(keys)
 
 
+# The inputs that name the live object a Vault resource writes. Kubernetes objects are named by their
+# metadata; a Helm release by its name and namespace.
+_VAULT_IDENTITY: Final = {
+    MOUNT: ("path",),
+    AUTH_BACKEND: ("path",),
+    "vault:index/policy:Policy": ("name",),
+    "vault:kubernetes/authBackendConfig:AuthBackendConfig": ("backend",),
+    "vault:kubernetes/authBackendRole:AuthBackendRole": ("backend", "roleName"),
+    "vault:kv/secretV2:SecretV2": ("mount", "name"),
+    "vault:pkiSecret/secretBackendRole:SecretBackendRole": ("backend", "name"),
+    ROOT_CERT: ("backend",),
+}
+HELM_RELEASE: Final = "kubernetes:helm.sh/v3:Release"
+
+
+def physical_identity(resource_type: str, inputs: Mapping[str, Any]) -> tuple[str, ...] | None:
+    """What names the live object: two URNs with the same identity write the same object."""
+    if resource_type in _VAULT_IDENTITY:
+        values = [inputs.get(key) for key in _VAULT_IDENTITY[resource_type]]
+    elif resource_type == HELM_RELEASE:
+        values = [inputs.get("namespace") or "default", inputs.get("name")]
+    elif resource_type.startswith("kubernetes:") and isinstance(inputs.get("metadata"), Mapping):
+        metadata = inputs["metadata"]
+        values = [metadata.get("namespace") or "", metadata.get("name")]
+    else:
+        return None
+    if not all(isinstance(v, str) for v in values) or not values[-1]:
+        return None
+    return (resource_type, *(str(v).strip("/") for v in values))
+
+
+def _inputs(state: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    value = (state or {}).get("inputs")
+    return value if isinstance(value, Mapping) else {}
+
+
+def recreated_deletes(steps: Iterable[Step]) -> list[Change]:
+    """Deletes of objects that another URN creates in the same run (a rename without an alias). Kubernetes
+    apply and Vault writes are upserts: the create adopts the live object, and the delete, which runs last,
+    removes it while the state still lists it."""
+    steps = list(steps)
+    created: dict[tuple[str, ...], str] = {}
+    for step in steps:
+        if step.op == "create":
+            identity = physical_identity(step.type, _inputs(step.new))
+            if identity is not None:
+                created.setdefault(identity, step.name)
+    changes: list[Change] = []
+    for step in steps:
+        if step.op != "delete" or (step.old and step.old.get("retainOnDelete")):
+            continue
+        identity = physical_identity(step.type, _inputs(step.old))
+        if identity is not None and identity in created:
+            reason = (
+                f"the same live object is created in this run as `{created[identity]}`; the delete runs last and "
+                "removes it (add an alias for the move instead)"
+            )
+            changes.append(Change(step.urn, step.name, step.type, "delete", reason))
+    return changes
+
+
 def data_loss_changes(steps: Iterable[Step]) -> list[Change]:
-    """Deletes and replacements of resources whose destruction loses data."""
+    """Deletes and replacements of resources whose destruction loses data, and deletes of live objects that
+    the same run re-creates under another URN."""
+    steps = list(steps)
     changes: list[Change] = []
     for urn, group in _fold(steps, DESTRUCTIVE_OPS).items():
         first = group[0]
@@ -93,6 +156,8 @@ def data_loss_changes(steps: Iterable[Step]) -> list[Change]:
         reason = loss_reason(first, op)
         if reason is not None:
             changes.append(Change(urn, first.name, first.type, op, reason, _keys(group)))
+    flagged = {c.urn for c in changes}
+    changes.extend(c for c in recreated_deletes(steps) if c.urn not in flagged)
     return changes
 
 

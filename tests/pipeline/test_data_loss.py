@@ -2,7 +2,7 @@ from typing import Any
 
 import pytest
 
-from pipeline.data_loss import Change, data_loss_changes, is_allowed, protected_changes
+from pipeline.data_loss import Change, data_loss_changes, is_allowed, physical_identity, protected_changes
 from pipeline.preview_data import Step, parse_policy_events, urn_name, urn_type
 
 MOUNT_URN = "urn:pulumi:dev::vault-k8s::vault-k8s:index:PkiEngine$vault:index/mount:Mount::pki-pki-mount"
@@ -123,3 +123,72 @@ def test_policy_events_are_deduplicated_and_uncoloured() -> None:
     violations = parse_policy_events([line, line, "not json", '{"cancelEvent":{}}', ""])
     assert len(violations) == 1
     assert (violations[0].level, violations[0].message, violations[0].urn) == ("mandatory", "desc\nmsg", "")
+
+
+SA = "kubernetes:core/v1:ServiceAccount"
+POLICY = "vault:index/policy:Policy"
+
+
+def urn_of(resource_type: str, name: str) -> str:
+    return f"urn:pulumi:dev::vault-k8s::vault-k8s:index:CsiIntegration${resource_type}::{name}"
+
+
+def with_inputs(resource_type: str, inputs: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"type": resource_type, "custom": True, "inputs": inputs} | extra
+
+
+def renamed(resource_type: str, inputs: dict[str, Any], old_name: str, new_name: str, **old_extra: Any) -> list[Step]:
+    """What a rename without an alias previews: a create under the new URN, a delete of the old one."""
+    return [
+        step("create", urn_of(resource_type, new_name), None, with_inputs(resource_type, inputs)),
+        step("delete", urn_of(resource_type, old_name), with_inputs(resource_type, inputs, **old_extra), None),
+    ]
+
+
+def test_physical_identity_names_the_live_object() -> None:
+    assert physical_identity(SA, {"metadata": {"name": "webapp-sa", "namespace": "default"}}) == (
+        SA,
+        "default",
+        "webapp-sa",
+    )
+    role = "vault:kubernetes/authBackendRole:AuthBackendRole"
+    assert physical_identity(role, {"backend": "kubernetes", "roleName": "database"}) == (
+        role,
+        "kubernetes",
+        "database",
+    )
+    assert physical_identity("vault:kv/secretV2:SecretV2", {"mount": "secret/", "name": "db-pass"}) == (
+        "vault:kv/secretV2:SecretV2",
+        "secret",
+        "db-pass",
+    )
+    assert physical_identity("pulumi:providers:vault", {"address": "x"}) is None
+    assert physical_identity(POLICY, {"policy": "path ..."}) is None
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "inputs"),
+    [
+        (SA, {"metadata": {"name": "webapp-sa", "namespace": "default"}}),
+        (POLICY, {"name": "internal-app", "policy": 'path "secret/data/db-pass" {}'}),
+    ],
+)
+def test_a_delete_of_what_the_run_recreates_is_data_loss(resource_type: str, inputs: dict[str, Any]) -> None:
+    [change] = data_loss_changes(renamed(resource_type, inputs, "csi-webapp-x", "csi-web-x"))
+    assert (change.name, change.op) == ("csi-webapp-x", "delete")
+    assert change.reason.startswith("the same live object is created in this run as `csi-web-x`")
+
+
+def test_deletes_of_other_objects_or_retained_ones_are_not_flagged() -> None:
+    a = {"metadata": {"name": "a", "namespace": "default"}}
+    b = {"metadata": {"name": "b", "namespace": "default"}}
+    moved = [
+        step("create", urn_of(SA, "new"), None, with_inputs(SA, a)),
+        step("delete", urn_of(SA, "old"), with_inputs(SA, b), None),
+    ]
+    assert data_loss_changes(moved) == []
+    assert data_loss_changes(renamed(SA, a, "old", "new", retainOnDelete=True)) == []
+    other_namespace = {"metadata": {"name": "a", "namespace": "other"}}
+    assert (
+        data_loss_changes([moved[0], step("delete", urn_of(SA, "old"), with_inputs(SA, other_namespace), None)]) == []
+    )
