@@ -6,7 +6,7 @@ STACK ?= local
 
 .PHONY: venv toolchain lint unit test demo demo-down preview bench
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt policy/requirements.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt policy/requirements.txt localenv/requirements.txt bench/requirements.txt
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
