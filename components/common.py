@@ -45,9 +45,58 @@ class IntegrationArgs:
     """The vault chart's release, when the program manages it: the injector and the CSI provider run from it."""
 
 
-def child(parent: pulumi.Resource, depends_on: Sequence[pulumi.Resource] | None = None) -> pulumi.ResourceOptions:
-    """Options of a child: parented to its component, optionally ordered after others."""
-    return pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on) if depends_on else None)
+# The method integrations an app's resources can live under, by method: the component types and names.
+INTEGRATION_TYPES = {
+    "csi": "vault-k8s:index:CsiIntegration",
+    "injector": "vault-k8s:index:InjectorIntegration",
+    "vso": "vault-k8s:index:VsoIntegration",
+}
+
+
+@dataclass(frozen=True)
+class AliasSpec:
+    """Where a resource may have been registered before: another name under the same parent, or the same name
+    under another parent (by URN)."""
+
+    name: str | None = None
+    parent_urn: str | None = None
+
+
+def app_aliases(method: str, old_name: str, stack: str, project: str, across_methods: bool = True) -> list[AliasSpec]:
+    """An app resource's earlier places: its name from before names came from the ServiceAccount (under its
+    integration), and, for what every method has (identity, workload), its name under the other integrations,
+    so that switching the app's method moves them instead of deleting and re-creating them."""
+    moves = [AliasSpec(name=old_name)]
+    if across_methods:
+        moves += [
+            AliasSpec(parent_urn=f"urn:pulumi:{stack}::{project}::{INTEGRATION_TYPES[other]}::{other}")
+            for other in INTEGRATION_TYPES
+            if other != method
+        ]
+    return moves
+
+
+def app_moves(method: str, old_name: str, across_methods: bool = True) -> list[AliasSpec]:
+    """app_aliases for the running stack."""
+    return app_aliases(method, old_name, pulumi.get_stack(), pulumi.get_project(), across_methods)
+
+
+def to_aliases(specs: Sequence[AliasSpec]) -> list[pulumi.Input[str] | pulumi.Alias]:
+    return [pulumi.Alias(name=s.name) if s.parent_urn is None else pulumi.Alias(parent=s.parent_urn) for s in specs]
+
+
+def child(
+    parent: pulumi.Resource,
+    depends_on: Sequence[pulumi.Resource] | None = None,
+    aliases: Sequence[AliasSpec] | None = None,
+) -> pulumi.ResourceOptions:
+    """Options of a child: parented to its component, optionally ordered after others, and aliased from where it
+    was registered before."""
+    return pulumi.ResourceOptions(
+        parent=parent,
+        depends_on=list(depends_on) if depends_on else None,
+        aliases=to_aliases(aliases) if aliases else None,
+    )
 
 
 def metadata(name: str, namespace: str | None, skip_await: bool = False, **extra: Any) -> KubeObject:
@@ -66,10 +115,11 @@ def workload(
     template_annotations: dict[str, str] | None = None,
     skip_await: bool = False,
     depends_on: Sequence[pulumi.Resource] | None = None,
+    aliases: Sequence[AliasSpec] | None = None,
 ) -> pulumi.CustomResource:
     """The app's Pod or Deployment with the delivery wiring in its pod spec."""
     labels = workload_labels(app)
-    opts = child(parent, depends_on)
+    opts = child(parent, depends_on, aliases)
     meta = metadata(app.workload.name, app.namespace, skip_await, labels=labels)
     if app.workload.kind == "Pod":
         if template_annotations:

@@ -5,9 +5,10 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.common import IntegrationArgs, child, in_namespace, metadata, workload
+from components.common import IntegrationArgs, app_moves, child, in_namespace, metadata, workload
 from components.identity import AppIdentity, AppIdentityArgs
 from components.platform import helm_release
+from derive import names
 from derive.custom_resources import SPC_API_VERSION, secret_provider_class_spec
 from derive.helm_values import csi_driver_values
 from derive.workloads import csi_pod_spec
@@ -39,13 +40,15 @@ class CsiIntegration(pulumi.ComponentResource):
         self.identities, self.provider_classes, self.workloads = {}, {}, {}
         for app in args.apps:
             assert app.secret_provider_class is not None
+            # Named from the ServiceAccount, aliased from the app's name and the other methods: see app_aliases.
+            prefix, old = names.app_prefix(app.namespace, app.service_account), f"{name}-{app.name}"
             identity = AppIdentity(
-                f"{name}-{app.name}",
+                prefix,
                 AppIdentityArgs(app, args.auth_path, args.namespaces, cfg.kubernetes_auth.audience),
-                child(self),
+                child(self, aliases=app_moves(name, old)),
             )
             spc = k8s.apiextensions.CustomResource(
-                f"{name}-{app.name}-spc",
+                f"{prefix}-spc",
                 api_version=SPC_API_VERSION,
                 kind="SecretProviderClass",
                 metadata=metadata(app.secret_provider_class, app.namespace),
@@ -56,16 +59,21 @@ class CsiIntegration(pulumi.ComponentResource):
                     args.ca_cert_path,
                     cfg.kubernetes_auth.audience,
                 ),
-                opts=child(self, in_namespace(args.namespaces, app.namespace, *([driver] if driver else []))),
+                opts=child(
+                    self,
+                    in_namespace(args.namespaces, app.namespace, *([driver] if driver else [])),
+                    app_moves(name, f"{old}-spc", across_methods=False),
+                ),
             )
             self.identities[app.name] = identity
             self.provider_classes[app.name] = spc
             self.workloads[app.name] = workload(
-                f"{name}-{app.name}-workload",
+                f"{prefix}-workload",
                 self,
                 app,
                 csi_pod_spec(app),
                 skip_await=cfg.workloads.skip_await,
+                aliases=app_moves(name, f"{old}-workload"),
                 depends_on=in_namespace(
                     args.namespaces, app.namespace, identity, spc, *controllers, *args.secrets_ready.get(app.name, [])
                 ),

@@ -4,8 +4,9 @@ from dataclasses import dataclass
 
 import pulumi
 
-from components.common import IntegrationArgs, child, in_namespace, workload
+from components.common import IntegrationArgs, app_moves, child, in_namespace, workload
 from components.identity import AppIdentity, AppIdentityArgs
+from derive import names
 from derive.annotations import injector_annotations
 from derive.workloads import injector_pod_spec
 
@@ -29,12 +30,16 @@ class InjectorIntegration(pulumi.ComponentResource):
         audience = args.config.kubernetes_auth.audience
         self.identities, self.workloads = {}, {}
         for app in args.apps:
+            # Named from the ServiceAccount, aliased from the app's name and the other methods: see app_aliases.
+            prefix, old = names.app_prefix(app.namespace, app.service_account), f"{name}-{app.name}"
             identity = AppIdentity(
-                f"{name}-{app.name}", AppIdentityArgs(app, args.auth_path, args.namespaces, audience), child(self)
+                prefix,
+                AppIdentityArgs(app, args.auth_path, args.namespaces, audience),
+                child(self, aliases=app_moves(name, old)),
             )
             self.identities[app.name] = identity
             self.workloads[app.name] = workload(
-                f"{name}-{app.name}-workload",
+                f"{prefix}-workload",
                 self,
                 app,
                 injector_pod_spec(app, audience),
@@ -42,6 +47,7 @@ class InjectorIntegration(pulumi.ComponentResource):
                     app, args.ca_secret, args.config.kubernetes_auth.path, audience
                 ),
                 skip_await=args.config.workloads.skip_await,
+                aliases=app_moves(name, f"{old}-workload"),
                 depends_on=in_namespace(
                     args.namespaces, app.namespace, identity, *controllers, *args.secrets_ready.get(app.name, [])
                 ),

@@ -7,7 +7,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.common import IntegrationArgs, child, in_namespace, metadata, workload
+from components.common import AliasSpec, IntegrationArgs, app_moves, child, in_namespace, metadata, workload
 from components.identity import AppIdentity, AppIdentityArgs
 from components.platform import helm_release
 from derive import names
@@ -46,9 +46,12 @@ class VsoIntegration(pulumi.ComponentResource):
         after_operator = [operator] if operator else []
         self.identities, self.workloads, self.synced = {}, {}, {}
         for app in args.apps:
-            prefix = f"{name}-{app.name}"
+            # Named from the ServiceAccount, aliased from the app's name and the other methods: see app_aliases.
+            prefix, old = names.app_prefix(app.namespace, app.service_account), f"{name}-{app.name}"
             identity = AppIdentity(
-                prefix, AppIdentityArgs(app, args.auth_path, args.namespaces, cfg.kubernetes_auth.audience), child(self)
+                prefix,
+                AppIdentityArgs(app, args.auth_path, args.namespaces, cfg.kubernetes_auth.audience),
+                child(self, aliases=app_moves(name, old)),
             )
             ns = in_namespace(args.namespaces, app.namespace)
 
@@ -59,6 +62,7 @@ class VsoIntegration(pulumi.ComponentResource):
                 app.name,
                 vault_connection_spec(cfg.vault.workload_address, args.ca_secret),
                 [*ns, *after_operator],
+                app_moves(name, f"{old}-connection", across_methods=False),
             )
             auth = self._custom(
                 f"{prefix}-auth",
@@ -67,6 +71,7 @@ class VsoIntegration(pulumi.ComponentResource):
                 app.name,
                 vault_auth_spec(app, app.name, cfg.kubernetes_auth.path, cfg.kubernetes_auth.audience),
                 [*ns, *after_operator, connection, identity],
+                app_moves(name, f"{old}-auth", across_methods=False),
             )
             synced = []
             for ref in app.secrets:
@@ -81,6 +86,7 @@ class VsoIntegration(pulumi.ComponentResource):
                             ref.secret_name,
                             spec,
                             [*ns, *after_operator, auth, *args.secrets_ready.get(app.name, [])],
+                            app_moves(name, names.vso_synced(old, "static", ref.secret_name), across_methods=False),
                         )
                     )
                 else:
@@ -93,6 +99,7 @@ class VsoIntegration(pulumi.ComponentResource):
                             ref.secret_name,
                             spec,
                             [*ns, *after_operator, auth, *args.secrets_ready.get(app.name, [])],
+                            app_moves(name, names.vso_synced(old, "pki", ref.secret_name), across_methods=False),
                         )
                     )
             self.identities[app.name] = identity
@@ -103,6 +110,7 @@ class VsoIntegration(pulumi.ComponentResource):
                 app,
                 vso_pod_spec(app),
                 skip_await=cfg.workloads.skip_await,
+                aliases=app_moves(name, f"{old}-workload"),
                 depends_on=[*ns, *after_operator, *synced],
             )
         self.register_outputs({"apps": [app.name for app in args.apps]})
@@ -115,6 +123,7 @@ class VsoIntegration(pulumi.ComponentResource):
         resource_name: str,
         spec: dict[str, Any],
         after: Sequence[pulumi.Resource] | None,
+        aliases: Sequence[AliasSpec] | None = None,
     ) -> k8s.apiextensions.CustomResource:
         return k8s.apiextensions.CustomResource(
             name,
@@ -122,5 +131,5 @@ class VsoIntegration(pulumi.ComponentResource):
             kind=kind,
             metadata=metadata(resource_name, namespace),
             spec=spec,
-            opts=child(self, after),
+            opts=child(self, after, aliases),
         )

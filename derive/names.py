@@ -32,3 +32,8 @@ def vso_synced(prefix: str, kind: str, secret_name: str) -> str:
 
 def reviewer_token_secret(service_account: str) -> str:
     return f"{service_account}-token"
+
+
+def app_prefix(namespace: str, service_account: str) -> str:
+    """An app's resources: from its physical identity, so renaming the app or switching its method moves nothing."""
+    return f"app-{namespace}-{service_account}"

@@ -677,11 +677,14 @@ def _reject_same_resource_names(cfg: StackConfig) -> None:
             name = names.pki_role(names.pki_engine(pki_mount.path), role.name)
             claim("pki role", name, f"pki[{i}].roles[{j}].name")
     for i, app in enumerate(cfg.apps):
+        prefix = names.app_prefix(app.namespace, app.service_account)
+        # `a-b`/`c` and `a`/`b-c` meet here; the same account twice is refused as a duplicate object already.
+        claim("app", prefix, f"apps[{i}].serviceAccount")
         if app.method != "vso":
             continue
         for j, ref in enumerate(app.secrets):
             kind = "static" if isinstance(ref, KvRef) else "pki"
-            name = names.vso_synced(f"{names.VSO}-{app.name}", kind, ref.secret_name or "")
+            name = names.vso_synced(prefix, kind, ref.secret_name or "")
             claim(kind, name, f"apps[{i}].secrets[{j}].secretName")
 
 

@@ -235,18 +235,71 @@ def test_07a_a_changed_seed_is_written_only_by_replace(stack: LocalStack, root_v
     stack.preview("--expect-no-changes")
 
 
-def test_07b_renaming_an_app_destroys_no_mount(stack: LocalStack, root_vault: VaultClient) -> None:
+def identity_churn(steps: list[dict[str, Any]], prefix: str) -> list[tuple[str, str]]:
+    """Deletes, creates and replacements of an app's ServiceAccount, policy or role (by its resource prefix)."""
+    names = {f"{prefix}-{suffix}" for suffix in ("sa", "policy", "role")}
+    return [
+        (s["op"], s["urn"])
+        for s in steps
+        if s["urn"].rsplit("::", 1)[1] in names and s["op"] in {"create", "delete", "replace", "create-replacement"}
+    ]
+
+
+def test_07b_renaming_an_app_destroys_no_mount(
+    stack: LocalStack, control_plane: ControlPlane, root_vault: VaultClient
+) -> None:
+    """Resources are named from the namespace and ServiceAccount: a rename deletes nothing, the app still logs in."""
     apps = raw_config(stack, "apps")
     original = json.loads(json.dumps(apps))
-    apps[1]["name"] = "webapp-injection-renamed"
+    app = apps[1]
+    app["name"] = "webapp-injection-renamed"
     edit_config(stack, "apps", apps)
     steps = planned_steps(stack)
     deleted = {s["urn"].rsplit("::", 1)[1] for s in steps if s["op"] in {"delete", "replace", "delete-replaced"}}
-    assert deleted and not any(n.startswith(("kv-", "pki-", "platform-")) for n in deleted), deleted
+    assert not deleted, deleted
     stack.up()
     assert "for-injection/" in root_vault.request("GET", "sys/mounts")["data"]
+    namespace = app.get("namespace", "default")
+    assert control_plane.kube().get(f"/api/v1/namespaces/{namespace}/serviceaccounts/{app['serviceAccount']}")
+    vault = VaultClient(control_plane.env["VAULT_ADDR"], Path(control_plane.env["VAULT_CACERT"]))
+    app_client(control_plane, vault, namespace, app["serviceAccount"], app["role"])
     edit_config(stack, "apps", original)
     stack.up()
+
+
+def test_07b2_switching_an_apps_method_keeps_its_identity(stack: LocalStack, control_plane: ControlPlane) -> None:
+    """The identity and the workload are aliased under every integration: vso to injector moves the
+    ServiceAccount, policy, role and Deployment; only the VSO objects go."""
+    apps = raw_config(stack, "apps")
+    original = json.loads(json.dumps(apps))
+    app = next(a for a in apps if a["name"] == "webapp-vso")
+    assert app["method"] == "vso" and app["serviceAccount"] == "webapp-vso"
+    app["method"] = "injector"
+    for ref in app["secrets"]:
+        ref.pop("secretName", None)
+        ref.pop("refreshAfter", None)
+        if ref["kind"] == "kv":
+            ref["file"] = "config.txt"
+        else:
+            ref.update(certFile="tls.crt", keyFile="tls.key")
+    edit_config(stack, "apps", apps)
+    prefix = "app-default-webapp-vso"
+    try:
+        steps = planned_steps(stack)
+        assert identity_churn(steps, prefix) == []
+        workload = [s["op"] for s in steps if s["urn"].endswith(f"::{prefix}-workload")]
+        assert workload == ["update"], workload
+        stack.up()
+        stack.preview("--expect-no-changes")
+        assert control_plane.kube().get("/api/v1/namespaces/default/serviceaccounts/webapp-vso")
+        vault = VaultClient(control_plane.env["VAULT_ADDR"], Path(control_plane.env["VAULT_CACERT"]))
+        client = app_client(control_plane, vault, "default", "webapp-vso", "vso")
+        assert client.read("kvv2/data/webapp/config")["data"] == stack.values["kvv2/webapp/config"]
+    finally:
+        edit_config(stack, "apps", original)
+    assert identity_churn(planned_steps(stack), prefix) == []
+    stack.up()
+    stack.preview("--expect-no-changes")
 
 
 def test_07c_deleting_a_protected_mount_is_refused(stack: LocalStack, root_vault: VaultClient) -> None:

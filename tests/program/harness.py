@@ -48,6 +48,8 @@ class Registered:
     provider: str = ""
     """The provider reference (`<provider URN>::<id>`); empty for a default provider, a component or a provider."""
     custom: bool = True
+    aliases: list[tuple[str, str, str]] = field(default_factory=list)
+    """The aliases as sent: (name, type, parent URN) of each spec, "" where the spec keeps the current one."""
 
 
 # What RecordingMonitor knows of the registration in progress on this thread.
@@ -64,6 +66,7 @@ class RecordingMonitor(MockMonitor):
             "retain_on_delete": bool(request.retainOnDelete),
             "ignore_changes": list(request.ignoreChanges),
             "delete_before_replace": bool(request.deleteBeforeReplace),
+            "aliases": [(a.spec.name, a.spec.type, a.spec.parentUrn) for a in request.aliases],
         }
         try:
             return super().RegisterResource(request)

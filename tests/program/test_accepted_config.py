@@ -19,7 +19,7 @@ def test_a_kv_key_with_a_dash_renders_with_index() -> None:
         c["vault-k8s:kv"][1]["secrets"][0]["keys"] = ["my-key"]
         c["vault-k8s:apps"][1]["secrets"][0]["keys"] = ["my-key"]
 
-    workload = run_dev(mutate).recorder.by_name("injector-webapp-injection-workload").inputs
+    workload = run_dev(mutate).recorder.by_name("app-default-webapp-vault-workload").inputs
     annotations = workload["spec"]["template"]["metadata"]["annotations"]
     assert annotations["vault.hashicorp.com/agent-inject-template-my-config.txt"] == (
         '{{- with secret "for-injection/data/my-pass" -}}\nmy-key={{ index .Data.data "my-key" }}\n{{- end }}\n'

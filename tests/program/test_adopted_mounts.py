@@ -34,7 +34,7 @@ def test_roles_of_an_existing_pki_mount_are_managed_there(adopted: Run) -> None:
     assert role.inputs["backend"] == "pki"
     assert role.inputs["maxTtl"] == str(72 * 3600)
     assert role.dependencies == []  # no root to wait for; the mount is there
-    billing = adopted.recorder.by_name("injector-billing-workload")
+    billing = adopted.recorder.by_name("app-billing-billing-workload")
     assert role.urn in billing.dependencies
 
 
@@ -51,7 +51,7 @@ def test_an_existing_auth_mount_gets_its_config_and_the_app_roles(adopted: Run) 
 
 def test_exports_and_consumers_use_the_adopted_path(adopted: Run) -> None:
     assert adopted.globals["built"].platform.auth_path == "kubernetes"
-    assert adopted.recorder.by_name("vso-ledger-auth").inputs["spec"]["mount"] == "kubernetes"
+    assert adopted.recorder.by_name("app-ledger-ledger-auth").inputs["spec"]["mount"] == "kubernetes"
 
 
 def test_created_mounts_are_as_before() -> None:

@@ -20,12 +20,13 @@ def test_the_auth_backend_is_mounted_there(custom_mount: Run) -> None:
 
 
 def test_injector_pods_log_in_at_that_mount(custom_mount: Run) -> None:
-    workload = custom_mount.recorder.by_name("injector-webapp-injection-workload").inputs
+    workload = custom_mount.recorder.by_name("app-default-webapp-vault-workload").inputs
     annotations = workload["spec"]["template"]["metadata"]["annotations"]
     assert annotations["vault.hashicorp.com/auth-path"] == "auth/k8s-apps"
 
 
 def test_csi_and_vso_use_that_mount_too(custom_mount: Run) -> None:
     rec = custom_mount.recorder
-    assert rec.by_name("csi-webapp-spc").inputs["spec"]["parameters"]["vaultKubernetesMountPath"] == "k8s-apps"
-    assert rec.by_name("vso-webapp-vso-auth").inputs["spec"]["mount"] == "k8s-apps"
+    spc = rec.by_name("app-default-webapp-sa-spc").inputs["spec"]
+    assert spc["parameters"]["vaultKubernetesMountPath"] == "k8s-apps"
+    assert rec.by_name("app-default-webapp-vso-auth").inputs["spec"]["mount"] == "k8s-apps"

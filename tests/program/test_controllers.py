@@ -26,7 +26,7 @@ def releases_awaited(recorder: Recorder) -> dict[str, set[str]]:
 
 
 def vso(app: str, *synced: str) -> dict[str, set[str]]:
-    names = [f"vso-{app}-connection", f"vso-{app}-auth", *(f"vso-{app}-{s}" for s in synced), f"vso-{app}-workload"]
+    names = [f"{app}-connection", f"{app}-auth", *(f"{app}-{s}" for s in synced), f"{app}-workload"]
     return {name: {"vso-operator"} for name in names}
 
 
@@ -39,9 +39,9 @@ def run_dev(**overrides: Any) -> Run:
 
 def test_internal_mode_workloads_wait_for_their_controllers() -> None:
     assert releases_awaited(run_dev().recorder) == {
-        "csi-webapp-workload": {"csi-driver", "platform-vault"},
-        "injector-webapp-injection-workload": {"platform-vault"},
-        **vso("webapp-vso", "static-webapp-config", "pki-webapp-tls"),
+        "app-default-webapp-sa-workload": {"csi-driver", "platform-vault"},
+        "app-default-webapp-vault-workload": {"platform-vault"},
+        **vso("app-default-webapp-vso", "static-webapp-config", "pki-webapp-tls"),
     }
 
 
@@ -53,9 +53,9 @@ def prod(tmp_path_factory: pytest.TempPathFactory) -> Run:
 def test_external_mode_workloads_wait_for_their_controllers(prod: Run) -> None:
     """The vault release here carries only the injector and the CSI provider, not Vault."""
     assert releases_awaited(prod.recorder) == {
-        "csi-orders-workload": {"csi-driver", "platform-vault"},
-        "injector-billing-workload": {"platform-vault"},
-        **vso("ledger", "static-ledger-config", "pki-ledger-tls"),
+        "app-orders-orders-workload": {"csi-driver", "platform-vault"},
+        "app-billing-billing-workload": {"platform-vault"},
+        **vso("app-ledger-ledger", "static-ledger-config", "pki-ledger-tls"),
     }
 
 

@@ -33,14 +33,14 @@ def test_every_custom_resource_validates(stack: str, request: pytest.FixtureRequ
 
 
 def test_the_check_catches_an_unknown_field(dev: Run) -> None:
-    document = _document(dev.recorder.by_name("vso-webapp-vso-static-webapp-config"))
+    document = _document(dev.recorder.by_name("app-default-webapp-vso-static-webapp-config"))
     document["spec"]["refreshAfterr"] = "30s"
     with pytest.raises(jsonschema.ValidationError, match="refreshAfterr"):
         jsonschema.validate(document, crd_schemas()[(document["apiVersion"], document["kind"])])
 
 
 def test_the_check_catches_a_missing_required_field(dev: Run) -> None:
-    document = _document(dev.recorder.by_name("vso-webapp-vso-connection"))
+    document = _document(dev.recorder.by_name("app-default-webapp-vso-connection"))
     del document["spec"]["skipTLSVerify"]
     with pytest.raises(jsonschema.ValidationError, match="skipTLSVerify"):
         jsonschema.validate(document, crd_schemas()[(document["apiVersion"], document["kind"])])

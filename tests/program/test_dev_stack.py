@@ -36,29 +36,32 @@ def test_registers_exactly_these_resources(dev: Run) -> None:
             ("vault:pkiSecret/secretBackendRole:SecretBackendRole", "pki-pki-role-my-role"),
             ("vault-k8s:index:CsiIntegration", "csi"),
             ("kubernetes:helm.sh/v3:Release", "csi-driver"),
-            ("vault-k8s:index:AppIdentity", "csi-webapp"),
-            ("vault:index/policy:Policy", "csi-webapp-policy"),
-            ("vault:kubernetes/authBackendRole:AuthBackendRole", "csi-webapp-role"),
-            ("kubernetes:core/v1:ServiceAccount", "csi-webapp-sa"),
-            ("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass", "csi-webapp-spc"),
-            ("kubernetes:core/v1:Pod", "csi-webapp-workload"),
+            ("vault-k8s:index:AppIdentity", "app-default-webapp-sa"),
+            ("vault:index/policy:Policy", "app-default-webapp-sa-policy"),
+            ("vault:kubernetes/authBackendRole:AuthBackendRole", "app-default-webapp-sa-role"),
+            ("kubernetes:core/v1:ServiceAccount", "app-default-webapp-sa-sa"),
+            ("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass", "app-default-webapp-sa-spc"),
+            ("kubernetes:core/v1:Pod", "app-default-webapp-sa-workload"),
             ("vault-k8s:index:InjectorIntegration", "injector"),
-            ("vault-k8s:index:AppIdentity", "injector-webapp-injection"),
-            ("vault:index/policy:Policy", "injector-webapp-injection-policy"),
-            ("vault:kubernetes/authBackendRole:AuthBackendRole", "injector-webapp-injection-role"),
-            ("kubernetes:core/v1:ServiceAccount", "injector-webapp-injection-sa"),
-            ("kubernetes:apps/v1:Deployment", "injector-webapp-injection-workload"),
+            ("vault-k8s:index:AppIdentity", "app-default-webapp-vault"),
+            ("vault:index/policy:Policy", "app-default-webapp-vault-policy"),
+            ("vault:kubernetes/authBackendRole:AuthBackendRole", "app-default-webapp-vault-role"),
+            ("kubernetes:core/v1:ServiceAccount", "app-default-webapp-vault-sa"),
+            ("kubernetes:apps/v1:Deployment", "app-default-webapp-vault-workload"),
             ("vault-k8s:index:VsoIntegration", "vso"),
             ("kubernetes:helm.sh/v3:Release", "vso-operator"),
-            ("vault-k8s:index:AppIdentity", "vso-webapp-vso"),
-            ("vault:index/policy:Policy", "vso-webapp-vso-policy"),
-            ("vault:kubernetes/authBackendRole:AuthBackendRole", "vso-webapp-vso-role"),
-            ("kubernetes:core/v1:ServiceAccount", "vso-webapp-vso-sa"),
-            ("kubernetes:secrets.hashicorp.com/v1beta1:VaultConnection", "vso-webapp-vso-connection"),
-            ("kubernetes:secrets.hashicorp.com/v1beta1:VaultAuth", "vso-webapp-vso-auth"),
-            ("kubernetes:secrets.hashicorp.com/v1beta1:VaultStaticSecret", "vso-webapp-vso-static-webapp-config"),
-            ("kubernetes:secrets.hashicorp.com/v1beta1:VaultPKISecret", "vso-webapp-vso-pki-webapp-tls"),
-            ("kubernetes:apps/v1:Deployment", "vso-webapp-vso-workload"),
+            ("vault-k8s:index:AppIdentity", "app-default-webapp-vso"),
+            ("vault:index/policy:Policy", "app-default-webapp-vso-policy"),
+            ("vault:kubernetes/authBackendRole:AuthBackendRole", "app-default-webapp-vso-role"),
+            ("kubernetes:core/v1:ServiceAccount", "app-default-webapp-vso-sa"),
+            ("kubernetes:secrets.hashicorp.com/v1beta1:VaultConnection", "app-default-webapp-vso-connection"),
+            ("kubernetes:secrets.hashicorp.com/v1beta1:VaultAuth", "app-default-webapp-vso-auth"),
+            (
+                "kubernetes:secrets.hashicorp.com/v1beta1:VaultStaticSecret",
+                "app-default-webapp-vso-static-webapp-config",
+            ),
+            ("kubernetes:secrets.hashicorp.com/v1beta1:VaultPKISecret", "app-default-webapp-vso-pki-webapp-tls"),
+            ("kubernetes:apps/v1:Deployment", "app-default-webapp-vso-workload"),
         ]
     )
 
@@ -133,14 +136,14 @@ def test_pki_mount_root_and_role_match_the_tutorial(dev: Run) -> None:
     ("prefix", "policy", "role", "account", "hcl"),
     [
         (
-            "csi-webapp",
+            "app-default-webapp-sa",
             "internal-app",
             "database",
             "webapp-sa",
             'path "secret/data/db-pass" {\n  capabilities = ["read"]\n}\n',
         ),
         (
-            "injector-webapp-injection",
+            "app-default-webapp-vault",
             "injection-app",
             "injection",
             "webapp-vault",
@@ -148,7 +151,7 @@ def test_pki_mount_root_and_role_match_the_tutorial(dev: Run) -> None:
             'path "pki/issue/my-role" {\n  capabilities = ["create", "update"]\n}\n',
         ),
         (
-            "vso-webapp-vso",
+            "app-default-webapp-vso",
             "vso-app",
             "vso",
             "webapp-vso",
@@ -172,7 +175,7 @@ def test_identity_of_each_app(dev: Run, prefix: str, policy: str, role: str, acc
 
 
 def test_secret_provider_class_vault_database(dev: Run) -> None:
-    spc = dev.recorder.by_name("csi-webapp-spc").inputs
+    spc = dev.recorder.by_name("app-default-webapp-sa-spc").inputs
     assert spc["apiVersion"] == "secrets-store.csi.x-k8s.io/v1"
     assert spc["kind"] == "SecretProviderClass"
     assert spc["metadata"] == {"name": "vault-database", "namespace": "default"}
@@ -188,7 +191,7 @@ def test_secret_provider_class_vault_database(dev: Run) -> None:
 
 
 def test_webapp_pod_mounts_the_csi_volume(dev: Run) -> None:
-    pod = dev.recorder.by_name("csi-webapp-workload").inputs
+    pod = dev.recorder.by_name("app-default-webapp-sa-workload").inputs
     assert pod["metadata"] == {"name": "webapp", "namespace": "default", "labels": {"app": "webapp"}}
     assert pod["spec"] == {
         "serviceAccountName": "webapp-sa",
@@ -213,7 +216,7 @@ def test_webapp_pod_mounts_the_csi_volume(dev: Run) -> None:
 
 
 def test_injection_deployment_annotations(dev: Run) -> None:
-    deployment = dev.recorder.by_name("injector-webapp-injection-workload").inputs
+    deployment = dev.recorder.by_name("app-default-webapp-vault-workload").inputs
     assert deployment["metadata"] == {"name": "webapp-injection", "namespace": "default", "labels": {"app": "issues"}}
     spec = deployment["spec"]
     assert spec["replicas"] == 1
@@ -256,17 +259,17 @@ def test_vso_custom_resources(dev: Run) -> None:
     rec = dev.recorder
     assert rec.by_name("vso-operator").inputs["chart"] == "vault-secrets-operator"
     assert rec.by_name("vso-operator").inputs["version"] == "1.4.1"
-    assert rec.by_name("vso-webapp-vso-connection").inputs["spec"] == {
+    assert rec.by_name("app-default-webapp-vso-connection").inputs["spec"] == {
         "address": "http://vault.default:8200",
         "skipTLSVerify": False,
     }
-    assert rec.by_name("vso-webapp-vso-auth").inputs["spec"] == {
+    assert rec.by_name("app-default-webapp-vso-auth").inputs["spec"] == {
         "vaultConnectionRef": "webapp-vso",
         "method": "kubernetes",
         "mount": "kubernetes",
         "kubernetes": {"role": "vso", "serviceAccount": "webapp-vso", "audiences": ["vault"]},
     }
-    assert rec.by_name("vso-webapp-vso-static-webapp-config").inputs["spec"] == {
+    assert rec.by_name("app-default-webapp-vso-static-webapp-config").inputs["spec"] == {
         "vaultAuthRef": "webapp-vso",
         "type": "kv-v2",
         "mount": "kvv2",
@@ -275,7 +278,7 @@ def test_vso_custom_resources(dev: Run) -> None:
         "destination": {"name": "webapp-config", "create": True, "transformation": {}},
         "rolloutRestartTargets": [{"kind": "Deployment", "name": "webapp-vso"}],
     }
-    assert rec.by_name("vso-webapp-vso-pki-webapp-tls").inputs["spec"] == {
+    assert rec.by_name("app-default-webapp-vso-pki-webapp-tls").inputs["spec"] == {
         "vaultAuthRef": "webapp-vso",
         "mount": "pki",
         "role": "my-role",
@@ -284,7 +287,7 @@ def test_vso_custom_resources(dev: Run) -> None:
         "expiryOffset": "12s",
         "destination": {"name": "webapp-tls", "create": True, "type": "kubernetes.io/tls", "transformation": {}},
     }
-    pod = rec.by_name("vso-webapp-vso-workload").inputs["spec"]["template"]["spec"]
+    pod = rec.by_name("app-default-webapp-vso-workload").inputs["spec"]["template"]["spec"]
     assert pod["containers"][0]["env"] == [
         {"name": "USERNAME", "valueFrom": {"secretKeyRef": {"name": "webapp-config", "key": "username"}}},
         {"name": "PASSWORD", "valueFrom": {"secretKeyRef": {"name": "webapp-config", "key": "password"}}},

@@ -110,15 +110,15 @@ def test_ca_published_to_every_consumer_namespace(prod: Run) -> None:
 
 def test_consumers_verify_vault_with_the_ca(prod: Run) -> None:
     rec = prod.recorder
-    spc = rec.by_name("csi-orders-spc").inputs["spec"]["parameters"]
+    spc = rec.by_name("app-orders-orders-spc").inputs["spec"]["parameters"]
     assert spc["vaultAddress"] == "https://vault.prod.example.com:8200"
     assert spc["vaultCACertPath"] == "/vault/tls/ca.crt"
-    assert rec.by_name("vso-ledger-connection").inputs["spec"] == {
+    assert rec.by_name("app-ledger-ledger-connection").inputs["spec"] == {
         "address": "https://vault.prod.example.com:8200",
         "skipTLSVerify": False,
         "caCertSecretRef": "vault-ca",
     }
-    annotations = rec.by_name("injector-billing-workload").inputs["spec"]["template"]["metadata"]["annotations"]
+    annotations = rec.by_name("app-billing-billing-workload").inputs["spec"]["template"]["metadata"]["annotations"]
     assert annotations["vault.hashicorp.com/tls-secret"] == "vault-ca"
     assert annotations["vault.hashicorp.com/ca-cert"] == "/vault/tls/ca.crt"
     assert annotations["vault.hashicorp.com/template-static-secret-render-interval"] == "5m"

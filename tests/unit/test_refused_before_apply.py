@@ -251,6 +251,14 @@ def test_objects_in_a_namespace_may_be_dns_subdomains() -> None:
             "by the program for the token reviewer",
         ),
         (
+            lambda r: [
+                r["apps"][1].update(namespace="team-a", serviceAccount="web"),
+                r["apps"][2].update(namespace="team", serviceAccount="a-web"),
+            ],
+            "config vault-k8s:apps[2].serviceAccount: the Pulumi resource name 'app-team-a-web' is already used by "
+            "apps[1].serviceAccount",
+        ),
+        (
             lambda r: r["kv"].append(_kv("x", "a/b", "a-b")),
             "config vault-k8s:kv[3].secrets[1].path: the Pulumi resource name 'kv-x-a-b' is already used by "
             "kv[3].secrets[0].path",
@@ -280,8 +288,8 @@ def test_objects_in_a_namespace_may_be_dns_subdomains() -> None:
         ),
         (
             lambda r: r["apps"].extend([_vso_app("x", "y-static-z"), _vso_app("x-static-y", "z")]),
-            "config vault-k8s:apps[4].secrets[0].secretName: the Pulumi resource name 'vso-x-static-y-static-z' "
-            "is already used by apps[3].secrets[0].secretName",
+            "config vault-k8s:apps[4].secrets[0].secretName: the Pulumi resource name "
+            "'app-default-x-static-y-static-z' is already used by apps[3].secrets[0].secretName",
         ),
     ],
 )
