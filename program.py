@@ -57,7 +57,14 @@ def build(loaded: LoadedConfig, providers: Providers) -> Built:
         integrations["csi"] = CsiIntegration(
             "csi",
             CsiIntegrationArgs(
-                cfg, by_method["csi"], auth_path, reads, namespaces, release, ca_cert_path=CA_CERT_PATH if ca else None
+                cfg,
+                by_method["csi"],
+                auth_path,
+                reads,
+                namespaces,
+                release,
+                after,
+                ca_cert_path=CA_CERT_PATH if ca else None,
             ),
             opts,
         )
@@ -71,6 +78,7 @@ def build(loaded: LoadedConfig, providers: Providers) -> Built:
                 reads,
                 namespaces,
                 release,
+                after,
                 ca_secret=CA_SECRET_NAME if ca else None,
             ),
             opts,
@@ -79,7 +87,13 @@ def build(loaded: LoadedConfig, providers: Providers) -> Built:
         integrations["vso"] = VsoIntegration(
             names.VSO,
             VsoIntegrationArgs(
-                cfg, by_method["vso"], auth_path, reads, namespaces, ca_secret=CA_SECRET_NAME if ca else None
+                cfg,
+                by_method["vso"],
+                auth_path,
+                reads,
+                namespaces,
+                vault_ready=after,
+                ca_secret=CA_SECRET_NAME if ca else None,
             ),
             opts,
         )

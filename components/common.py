@@ -43,6 +43,8 @@ class IntegrationArgs:
     """The namespaces the program creates."""
     vault_release: pulumi.Resource | None = None
     """The vault chart's release, when the program manages it: the injector and the CSI provider run from it."""
+    vault_ready: Sequence[pulumi.Resource] = ()
+    """What every Vault write waits for: the in-cluster Vault and its auth config in internal mode, else nothing."""
 
 
 # The method integrations an app's resources can live under, by method: the component types and names.

@@ -44,7 +44,7 @@ class CsiIntegration(pulumi.ComponentResource):
             prefix, old = names.app_prefix(app.namespace, app.service_account), f"{name}-{app.name}"
             identity = AppIdentity(
                 prefix,
-                AppIdentityArgs(app, args.auth_path, args.namespaces, cfg.kubernetes_auth.audience),
+                AppIdentityArgs(app, args.auth_path, args.namespaces, cfg.kubernetes_auth.audience, args.vault_ready),
                 child(self, aliases=app_moves(name, old)),
             )
             spc = k8s.apiextensions.CustomResource(

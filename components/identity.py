@@ -1,5 +1,6 @@
 """One app's Vault identity: its policy, its kubernetes auth role and its ServiceAccount."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pulumi
@@ -22,6 +23,8 @@ class AppIdentityArgs:
     """The namespaces the program creates."""
     audience: str | None = None
     """The token audience the role binds; None accepts any."""
+    vault_ready: Sequence[pulumi.Resource] = ()
+    """What the policy and the role wait for (the in-cluster Vault in internal mode)."""
 
 
 class AppIdentity(pulumi.ComponentResource):
@@ -45,7 +48,9 @@ class AppIdentity(pulumi.ComponentResource):
             "grants": [{"path": g.path, "capabilities": list(g.capabilities)} for g in grants],
         }
         super().__init__("vault-k8s:index:AppIdentity", name, declared, opts)
-        self.policy = vault.Policy(f"{name}-policy", name=app.policy, policy=render_policy(grants), opts=child(self))
+        self.policy = vault.Policy(
+            f"{name}-policy", name=app.policy, policy=render_policy(grants), opts=child(self, args.vault_ready)
+        )
         self.service_account = k8s.core.v1.ServiceAccount(
             f"{name}-sa",
             metadata=metadata(app.service_account, app.namespace),
@@ -60,6 +65,6 @@ class AppIdentity(pulumi.ComponentResource):
             token_policies=[self.policy.name],
             token_ttl=parse_duration(app.token_ttl),
             audience=args.audience,
-            opts=child(self),
+            opts=child(self, args.vault_ready),
         )
         self.register_outputs(declared)

@@ -34,7 +34,7 @@ class InjectorIntegration(pulumi.ComponentResource):
             prefix, old = names.app_prefix(app.namespace, app.service_account), f"{name}-{app.name}"
             identity = AppIdentity(
                 prefix,
-                AppIdentityArgs(app, args.auth_path, args.namespaces, audience),
+                AppIdentityArgs(app, args.auth_path, args.namespaces, audience, args.vault_ready),
                 child(self, aliases=app_moves(name, old)),
             )
             self.identities[app.name] = identity

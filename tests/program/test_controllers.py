@@ -64,3 +64,35 @@ def test_unmanaged_charts_leave_nothing_to_wait_for() -> None:
     assert run.recorder.of_type(RELEASE) == []
     awaited = releases_awaited(run.recorder)
     assert len(awaited) == 7 and all(r == set() for r in awaited.values())
+
+
+VAULT_WRITES = ("vault:index/policy:Policy", "vault:kubernetes/authBackendRole:AuthBackendRole")
+
+
+def vault_writes_awaiting(recorder: Recorder) -> dict[str, set[str]]:
+    """Per app policy and role: the names of the Helm releases and auth configs among its dependencies."""
+    awaited = {
+        r.urn: r.name
+        for r in recorder.resources
+        if r.type in (RELEASE, "vault:kubernetes/authBackendConfig:AuthBackendConfig")
+    }
+    return {
+        r.name: {awaited[urn] for urn in r.dependencies if urn in awaited}
+        for r in recorder.resources
+        if r.type in VAULT_WRITES
+    }
+
+
+def test_internal_mode_vault_writes_wait_for_the_in_cluster_vault() -> None:
+    """The chart's dev Vault must be up before a policy or role is written to it."""
+    writes = vault_writes_awaiting(run_dev().recorder)
+    assert sorted(writes) == sorted(
+        f"app-default-{sa}-{kind}" for sa in ("webapp-sa", "webapp-vault", "webapp-vso") for kind in ("policy", "role")
+    )
+    assert set(map(frozenset, writes.values())) == {frozenset({"platform-vault", "platform-kubernetes-config"})}
+
+
+def test_external_mode_vault_writes_wait_for_no_release(prod: Run) -> None:
+    writes = vault_writes_awaiting(prod.recorder)
+    assert len(writes) == 6
+    assert all(not {"platform-vault"} & awaited for awaited in writes.values()), writes
