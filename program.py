@@ -6,7 +6,7 @@ from typing import Any
 import pulumi
 
 from components.csi import CsiIntegration, CsiIntegrationArgs
-from components.engines import KvEngine, KvEngineArgs, PkiEngine, PkiEngineArgs
+from components.engines import DatabaseEngine, DatabaseEngineArgs, KvEngine, KvEngineArgs, PkiEngine, PkiEngineArgs
 from components.injector import InjectorIntegration, InjectorIntegrationArgs
 from components.platform import VaultPlatform, VaultPlatformArgs
 from components.vso import VsoIntegration, VsoIntegrationArgs
@@ -15,7 +15,7 @@ from derive.tls import CA_CERT_PATH, CA_SECRET_NAME, vault_ca_in_use
 from derive.workloads import delivery_command
 from providers import Providers
 from stackconfig.load import LoadedConfig
-from stackconfig.models import AppDecl, KvRef
+from stackconfig.models import AppDecl, KvRef, PkiRef
 
 
 @dataclass
@@ -46,7 +46,20 @@ def build(loaded: LoadedConfig, providers: Providers) -> Built:
     pki = {
         m.path: PkiEngine(names.pki_engine(m.path), PkiEngineArgs(m, cfg.protect_mounts, after), opts) for m in cfg.pki
     }
-    reads = {app.name: app_reads(app, kv, pki) for app in cfg.apps}
+    databases = {
+        m.path: DatabaseEngine(
+            names.database_engine(m.path),
+            DatabaseEngineArgs(
+                m,
+                {c.name: loaded.database_passwords[f"{m.path}/{c.name}"] for c in m.connections},
+                cfg.protect_mounts,
+                after,
+            ),
+            opts,
+        )
+        for m in cfg.databases
+    }
+    reads = {app.name: app_reads(app, kv, pki, databases) for app in cfg.apps}
     ca = vault_ca_in_use(cfg)
     by_method = {m: [a for a in cfg.apps if a.method == m] for m in ("csi", "injector", "vso")}
     auth_path = platform.auth_path
@@ -97,19 +110,23 @@ def build(loaded: LoadedConfig, providers: Providers) -> Built:
             ),
             opts,
         )
-    engines: list[pulumi.ComponentResource] = [*kv.values(), *pki.values()]
+    engines: list[pulumi.ComponentResource] = [*kv.values(), *pki.values(), *databases.values()]
     return Built(platform, engines, integrations)
 
 
-def app_reads(app: AppDecl, kv: dict[str, KvEngine], pki: dict[str, PkiEngine]) -> list[pulumi.Resource]:
+def app_reads(
+    app: AppDecl, kv: dict[str, KvEngine], pki: dict[str, PkiEngine], databases: dict[str, DatabaseEngine]
+) -> list[pulumi.Resource]:
     """The resources an app's workload must wait for: only what it reads, so cost stays linear in apps."""
     found: list[pulumi.Resource] = []
     for ref in app.secrets:
-        ready = (
-            kv[ref.mount].ready_by_path.get(ref.path)
-            if isinstance(ref, KvRef)
-            else pki[ref.mount].roles_by_name.get(ref.role)
-        )
+        ready: pulumi.Resource | None
+        if isinstance(ref, KvRef):
+            ready = kv[ref.mount].ready_by_path.get(ref.path)
+        elif isinstance(ref, PkiRef):
+            ready = pki[ref.mount].roles_by_name.get(ref.role)
+        else:
+            ready = databases[ref.mount].roles.get(ref.role)
         if ready is not None and ready not in found:
             found.append(ready)
     return found

@@ -1,6 +1,6 @@
-"""Vault secret engines: KV v2 mounts with seeded secrets, and PKI with an internal root."""
+"""Vault secret engines: KV v2 mounts with seeded secrets, PKI with an internal root, and databases."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
@@ -9,7 +9,7 @@ import pulumi_vault as vault
 from components.common import child
 from derive import names
 from derive.durations import as_duration_text, parse_duration
-from stackconfig.models import KvMountDecl, PkiMountDecl
+from stackconfig.models import DatabaseMountDecl, KvMountDecl, PkiMountDecl
 
 
 @dataclass
@@ -142,3 +142,78 @@ class PkiEngine(pulumi.ComponentResource):
             r.name: res for r, res in zip(decl.roles, self.roles, strict=True)
         }
         self.register_outputs({"path": backend, "rootCertificate": self.root.certificate if self.root else None})
+
+
+@dataclass
+class DatabaseEngineArgs:
+    mount: DatabaseMountDecl
+    """The mount, its connections and its roles."""
+    passwords: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """Connection name -> the admin's password, a Pulumi secret."""
+    protect: bool = False
+    """Refuse to delete the mount (and with it every lease, so every user it created)."""
+    depends_on: Sequence[pulumi.Resource] = field(default_factory=list)
+    """What must exist first (the Vault server itself in internal mode)."""
+
+
+class DatabaseEngine(pulumi.ComponentResource):
+    """A database secrets engine: its connections (verified by Vault when written), the roles that create users,
+    and, where asked, Vault rotating the admin's password once set up."""
+
+    mount: vault.Mount
+    connections: dict[str, vault.database.SecretBackendConnection]
+    roles: dict[str, vault.database.SecretBackendRole]
+
+    def __init__(self, name: str, args: DatabaseEngineArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("vault-k8s:index:DatabaseEngine", name, None, opts)
+        decl = args.mount
+        self.mount = vault.Mount(
+            f"{name}-mount",
+            path=decl.path,
+            type="database",
+            default_lease_ttl_seconds=parse_duration(decl.default_lease_ttl),
+            max_lease_ttl_seconds=parse_duration(decl.max_lease_ttl),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=list(args.depends_on) or None),
+        )
+        self.connections, self.roles = {}, {}
+        for conn in decl.connections:
+            connection = vault.database.SecretBackendConnection(
+                names.database_connection(name, conn.name),
+                backend=self.mount.path,
+                name=conn.name,
+                allowed_roles=decl.roles_of(conn.name),
+                verify_connection=conn.verify_connection,
+                postgresql=vault.database.SecretBackendConnectionPostgresqlArgs(
+                    connection_url=conn.connection_url,
+                    username=conn.username,
+                    password=pulumi.Output.secret(args.passwords[conn.name]),
+                ),
+                # After rotate-root only Vault knows the password: a changed config value must not be written over it.
+                opts=pulumi.ResourceOptions(
+                    parent=self, ignore_changes=["postgresql.password"] if conn.rotate_root else None
+                ),
+            )
+            self.connections[conn.name] = connection
+            if conn.rotate_root:
+                vault.generic.Endpoint(
+                    f"{names.database_connection(name, conn.name)}-rotate-root",
+                    path=pulumi.Output.concat(self.mount.path, "/rotate-root/", connection.name),
+                    data_json="{}",
+                    # A one-off call: nothing to read back, nothing to undo on delete.
+                    disable_read=True,
+                    disable_delete=True,
+                    opts=child(self, depends_on=[connection]),
+                )
+        for role in decl.roles:
+            self.roles[role.name] = vault.database.SecretBackendRole(
+                names.database_role(name, role.name),
+                backend=self.mount.path,
+                name=role.name,
+                db_name=self.connections[role.connection].name,
+                creation_statements=role.creation_statements,
+                revocation_statements=role.revocation_statements or None,
+                default_ttl=parse_duration(role.default_ttl),
+                max_ttl=parse_duration(role.max_ttl),
+                opts=child(self),
+            )
+        self.register_outputs({"path": self.mount.path, "roles": sorted(self.roles)})

@@ -15,12 +15,13 @@ from derive.custom_resources import (
     VSO_API_VERSION,
     vault_auth_spec,
     vault_connection_spec,
+    vault_dynamic_secret_spec,
     vault_pki_secret_spec,
     vault_static_secret_spec,
 )
 from derive.helm_values import vso_values
 from derive.workloads import vso_pod_spec
-from stackconfig.models import KvRef
+from stackconfig.models import DatabaseRef, KvRef, PkiRef
 
 
 @dataclass
@@ -76,32 +77,18 @@ class VsoIntegration(pulumi.ComponentResource):
             synced = []
             for ref in app.secrets:
                 assert ref.secret_name is not None
-                if isinstance(ref, KvRef):
-                    spec = vault_static_secret_spec(ref, app.name, app.workload.name)
-                    synced.append(
-                        self._custom(
-                            names.vso_synced(prefix, "static", ref.secret_name),
-                            app.namespace,
-                            "VaultStaticSecret",
-                            ref.secret_name,
-                            spec,
-                            [*ns, *after_operator, auth, *args.secrets_ready.get(app.name, [])],
-                            app_moves(name, names.vso_synced(old, "static", ref.secret_name), across_methods=False),
-                        )
+                kind, (resource_kind, spec) = _synced_kind(ref), _synced_spec(ref, app.name, app.workload.name)
+                synced.append(
+                    self._custom(
+                        names.vso_synced(prefix, kind, ref.secret_name),
+                        app.namespace,
+                        resource_kind,
+                        ref.secret_name,
+                        spec,
+                        [*ns, *after_operator, auth, *args.secrets_ready.get(app.name, [])],
+                        app_moves(name, names.vso_synced(old, kind, ref.secret_name), across_methods=False),
                     )
-                else:
-                    spec = vault_pki_secret_spec(ref, app.name)
-                    synced.append(
-                        self._custom(
-                            names.vso_synced(prefix, "pki", ref.secret_name),
-                            app.namespace,
-                            "VaultPKISecret",
-                            ref.secret_name,
-                            spec,
-                            [*ns, *after_operator, auth, *args.secrets_ready.get(app.name, [])],
-                            app_moves(name, names.vso_synced(old, "pki", ref.secret_name), across_methods=False),
-                        )
-                    )
+                )
             self.identities[app.name] = identity
             self.synced[app.name] = synced
             self.workloads[app.name] = workload(
@@ -133,3 +120,17 @@ class VsoIntegration(pulumi.ComponentResource):
             spec=spec,
             opts=child(self, after, aliases),
         )
+
+
+def _synced_kind(ref: KvRef | PkiRef | DatabaseRef) -> str:
+    """The word in the synced resource's name (kept from before database secrets, so names do not move)."""
+    return "static" if isinstance(ref, KvRef) else "pki" if isinstance(ref, PkiRef) else "dynamic"
+
+
+def _synced_spec(ref: KvRef | PkiRef | DatabaseRef, auth: str, workload: str) -> tuple[str, dict[str, Any]]:
+    """The VSO kind that syncs this secret, and its spec."""
+    if isinstance(ref, KvRef):
+        return "VaultStaticSecret", vault_static_secret_spec(ref, auth, workload)
+    if isinstance(ref, PkiRef):
+        return "VaultPKISecret", vault_pki_secret_spec(ref, auth)
+    return "VaultDynamicSecret", vault_dynamic_secret_spec(ref, auth, workload)

@@ -4,10 +4,10 @@ import json
 import re
 
 from derive.durations import as_duration_text
-from derive.paths import clean_segment, kv2_api_path, pki_issue_path
+from derive.paths import clean_segment, database_creds_path, kv2_api_path, pki_issue_path
 from derive.tls import CA_CERT_PATH
 from derive.workloads import AGENT_TOKEN_VOLUME
-from stackconfig.models import AppDecl, KvRef, PkiRef
+from stackconfig.models import DATABASE_KEYS, AppDecl, DatabaseRef, KvRef, PkiRef
 
 PREFIX = "vault.hashicorp.com/"
 DEFAULT_AUTH_PATH = "kubernetes"
@@ -45,6 +45,12 @@ def pki_key_template(ref: PkiRef) -> str:
     return f"{{{{- with {_pki_call(ref)} -}}}}\n{{{{ .Data.private_key }}}}\n{{{{- end }}}}\n"
 
 
+def database_template(ref: DatabaseRef) -> str:
+    """`username=` and `password=` of one credential: one read of `creds/`, so one database user per render."""
+    lines = "\n".join(f"{key}={{{{ .Data.{key} }}}}" for key in DATABASE_KEYS)
+    return f'{{{{- with secret "{database_creds_path(ref.mount, ref.role)}" -}}}}\n{lines}\n{{{{- end }}}}\n'
+
+
 def injector_annotations(
     app: AppDecl, ca_secret: str | None = None, auth_path: str = DEFAULT_AUTH_PATH, audience: str | None = None
 ) -> dict[str, str]:
@@ -58,6 +64,10 @@ def injector_annotations(
             file = ref.file or ""
             annotations[f"{PREFIX}agent-inject-secret-{file}"] = kv2_api_path(ref.mount, ref.path)
             annotations[f"{PREFIX}agent-inject-template-{file}"] = kv_template(ref.mount, ref.path, ref.keys)
+        elif isinstance(ref, DatabaseRef):
+            file = ref.file or ""
+            annotations[f"{PREFIX}agent-inject-secret-{file}"] = database_creds_path(ref.mount, ref.role)
+            annotations[f"{PREFIX}agent-inject-template-{file}"] = database_template(ref)
         else:
             issue = pki_issue_path(ref.mount, ref.role)
             for file, template in (
@@ -67,6 +77,10 @@ def injector_annotations(
                 annotations[f"{PREFIX}agent-inject-secret-{file}"] = issue
                 annotations[f"{PREFIX}agent-inject-template-{file}"] = template
     annotations[f"{PREFIX}role"] = app.role
+    if any(isinstance(ref, DatabaseRef) for ref in app.secrets):
+        # The agent revokes its token when the pod stops, and with it every lease it read: the pod's database
+        # users are dropped at once instead of at their lease's end.
+        annotations[f"{PREFIX}agent-revoke-on-shutdown"] = "true"
     if clean_segment(auth_path) != DEFAULT_AUTH_PATH:
         # The agent logs in at the injector's default mount (auth/kubernetes) unless told otherwise.
         annotations[f"{PREFIX}auth-path"] = f"auth/{clean_segment(auth_path)}"

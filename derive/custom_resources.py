@@ -3,23 +3,26 @@
 from typing import Any
 
 from derive.durations import as_duration_text, parse_duration
-from derive.paths import clean_segment, kv2_api_path
-from stackconfig.models import AppDecl, KvRef, PkiRef
+from derive.paths import clean_segment, database_creds_path, kv2_api_path
+from stackconfig.models import DATABASE_KEYS, AppDecl, DatabaseRef, KvRef, PkiRef, database_file
 
 SPC_API_VERSION = "secrets-store.csi.x-k8s.io/v1"
 VSO_API_VERSION = "secrets.hashicorp.com/v1beta1"
 
 
 def csi_objects(app: AppDecl) -> str:
-    """The `objects` parameter: one entry per file, KV v2 paths with `data/`."""
+    """The `objects` parameter: one entry per file, KV v2 paths with `data/`. A database credential is two files
+    from one path; the provider reads a path once per mount, so both hold the same user."""
     entries = []
     for ref in app.secrets:
-        assert isinstance(ref, KvRef)  # the config validator allows only kv for csi
-        entries.append(
-            f'- objectName: "{ref.file}"\n'
-            f'  secretPath: "{kv2_api_path(ref.mount, ref.path)}"\n'
-            f'  secretKey: "{ref.keys[0]}"\n'
-        )
+        assert not isinstance(ref, PkiRef)  # the config validator allows only kv and database for csi
+        if isinstance(ref, KvRef):
+            objects = [(ref.file or "", kv2_api_path(ref.mount, ref.path), ref.keys[0])]
+        else:
+            path = database_creds_path(ref.mount, ref.role)
+            objects = [(database_file(ref.file or "", key), path, key) for key in DATABASE_KEYS]
+        for name, path, key in objects:
+            entries.append(f'- objectName: "{name}"\n  secretPath: "{path}"\n  secretKey: "{key}"\n')
     return "".join(entries)
 
 
@@ -93,4 +96,19 @@ def vault_pki_secret_spec(ref: PkiRef, auth: str) -> dict[str, Any]:
         "ttl": as_duration_text(ref.ttl),
         "expiryOffset": f"{max(1, ttl // 5)}s",
         "destination": destination(ref.secret_name, type="kubernetes.io/tls"),
+    }
+
+
+def vault_dynamic_secret_spec(ref: DatabaseRef, auth: str, restart_target: str) -> dict[str, Any]:
+    """Database credentials synced to a Secret (`username`, `password`). The operator renews the lease at
+    renewalPercent of its duration, reads new credentials when it cannot renew (maxTtl) and restarts the targets.
+    No `revoke`: it would call sys/leases/revoke, which the app's policy (read on its creds, nothing more) and
+    Vault's default policy refuse; a deleted resource's lease ends unrenewed within the role's defaultTtl."""
+    return {
+        "vaultAuthRef": auth,
+        "mount": clean_segment(ref.mount),
+        "path": f"creds/{clean_segment(ref.role)}",
+        "renewalPercent": 67,
+        "destination": destination(ref.secret_name),
+        "rolloutRestartTargets": [{"kind": "Deployment", "name": restart_target}],
     }

@@ -25,8 +25,20 @@ def pki_role(engine: str, role: str) -> str:
     return f"{engine}-role-{role}"
 
 
+def database_engine(mount: str) -> str:
+    return f"db-{mount}"
+
+
+def database_connection(engine: str, connection: str) -> str:
+    return f"{engine}-connection-{connection}"
+
+
+def database_role(engine: str, role: str) -> str:
+    return f"{engine}-role-{role}"
+
+
 def vso_synced(prefix: str, kind: str, secret_name: str) -> str:
-    """A VaultStaticSecret (`static`) or VaultPKISecret (`pki`) of one VSO app."""
+    """A VaultStaticSecret (`static`), VaultPKISecret (`pki`) or VaultDynamicSecret (`dynamic`) of one VSO app."""
     return f"{prefix}-{kind}-{secret_name}"
 
 

@@ -14,3 +14,8 @@ def kv2_api_path(mount: str, path: str) -> str:
 def pki_issue_path(mount: str, role: str) -> str:
     """The PKI issue endpoint of a role."""
     return f"{clean_segment(mount)}/issue/{clean_segment(role)}"
+
+
+def database_creds_path(mount: str, role: str) -> str:
+    """Where a database role's credentials are read: each read creates a user with its own lease."""
+    return f"{clean_segment(mount)}/creds/{clean_segment(role)}"

@@ -2,8 +2,8 @@
 
 from dataclasses import dataclass
 
-from derive.paths import kv2_api_path, pki_issue_path
-from stackconfig.models import AppDecl, KvRef
+from derive.paths import database_creds_path, kv2_api_path, pki_issue_path
+from stackconfig.models import AppDecl, KvRef, PkiRef
 
 READ = ("read",)
 ISSUE = ("create", "update")
@@ -23,8 +23,11 @@ def app_grants(app: AppDecl) -> list[Grant]:
     for ref in app.secrets:
         if isinstance(ref, KvRef):
             grant = Grant(kv2_api_path(ref.mount, ref.path), READ)
-        else:
+        elif isinstance(ref, PkiRef):
             grant = Grant(pki_issue_path(ref.mount, ref.role), ISSUE)
+        else:
+            # Renewing and revoking its leases is in every token's `default` policy (sys/leases/renew).
+            grant = Grant(database_creds_path(ref.mount, ref.role), READ)
         if grant not in grants:
             grants.append(grant)
     return grants

@@ -2,11 +2,12 @@
 
 from typing import Any
 
-from stackconfig.models import AppDecl, KvRef, PkiRef
+from stackconfig.models import AppDecl, DatabaseRef, KvRef, PkiRef, database_file
 
 CSI_DRIVER = "secrets-store.csi.k8s.io"
 CSI_VOLUME = "secrets-store-inline"
 TLS_MOUNT_DIR = "/etc/tls"
+DATABASE_MOUNT_DIR = "/etc/database"
 # The projected token the injected agent logs in with, when roles bind an audience.
 AGENT_TOKEN_VOLUME = "vault-token"
 AGENT_TOKEN_SECONDS = 3600
@@ -55,7 +56,8 @@ def injector_pod_spec(app: AppDecl, audience: str | None = None) -> dict[str, An
 
 
 def vso_pod_spec(app: AppDecl) -> dict[str, Any]:
-    """KV keys as environment variables and the TLS Secret as files."""
+    """KV keys as environment variables; the TLS and database Secrets as files (a Secret volume follows a
+    renewed certificate or credential; environment variables would not)."""
     env = [
         {
             "name": key.upper().replace("-", "_"),
@@ -65,11 +67,19 @@ def vso_pod_spec(app: AppDecl) -> dict[str, Any]:
         if isinstance(ref, KvRef)
         for key in ref.keys
     ]
-    tls = [ref for ref in app.secrets if isinstance(ref, PkiRef)]
-    volumes = [{"name": f"tls-{i}", "secret": {"secretName": r.secret_name}} for i, r in enumerate(tls)]
+    files = [
+        (kind, directory, [r for r in app.secrets if isinstance(r, ref_type)])
+        for kind, directory, ref_type in (("tls", TLS_MOUNT_DIR, PkiRef), ("db", DATABASE_MOUNT_DIR, DatabaseRef))
+    ]
+    volumes = [
+        {"name": f"{kind}-{i}", "secret": {"secretName": r.secret_name}}
+        for kind, _, refs in files
+        for i, r in enumerate(refs)
+    ]
     mounts = [
-        {"name": f"tls-{i}", "mountPath": f"{TLS_MOUNT_DIR}/{r.secret_name}", "readOnly": True}
-        for i, r in enumerate(tls)
+        {"name": f"{kind}-{i}", "mountPath": f"{directory}/{r.secret_name}", "readOnly": True}
+        for kind, directory, refs in files
+        for i, r in enumerate(refs)
     ]
     container = _container(app, env=env) if env else _container(app)
     if mounts:
@@ -101,10 +111,11 @@ def delivery_command(app: AppDecl) -> str:
         return f"kubectl get secret{ns} {first.secret_name} -o yaml"
     if app.method == "csi":
         target = name if app.workload.kind == "Pod" else f"deploy/{name}"
-        files = [r.file for r in app.secrets if isinstance(r, KvRef)]
-        return f"kubectl exec{ns} {target} -- cat {app.workload.mount_path}/{files[0]}"
+        first = next(r for r in app.secrets if not isinstance(r, PkiRef))
+        file = first.file if isinstance(first, KvRef) else database_file(first.file or "", "username")
+        return f"kubectl exec{ns} {target} -- cat {app.workload.mount_path}/{file}"
     selector = ",".join(f"{k}={v}" for k, v in workload_labels(app).items())
-    first_file = next(r.file if isinstance(r, KvRef) else r.cert_file for r in app.secrets)
+    first_file = next(r.cert_file if isinstance(r, PkiRef) else r.file for r in app.secrets)
     return (
         f"kubectl exec{ns} $(kubectl get pod{ns} -l {selector} "
         f'-o jsonpath="{{.items[0].metadata.name}}") -c webapp -- cat /vault/secrets/{first_file}'

@@ -12,6 +12,8 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
+import shlex
 import subprocess
 import time
 from collections.abc import Mapping
@@ -326,14 +328,58 @@ def stable_read(path: Path, settle: float = 0.05) -> str:
     return previous
 
 
+def replaced_pod_records(names: list[str], pod: dict[str, Any]) -> list[str]:
+    """Agent records of other pods of the same ReplicaSet's Deployment (pods a rollout replaced)."""
+    owner = next((o["name"] for o in pod["metadata"].get("ownerReferences", []) if o.get("kind") == "ReplicaSet"), "")
+    deployment = owner.rpartition("-")[0]
+    if not deployment:
+        return []
+    same = re.compile(rf"^agent/{re.escape(deployment)}-[a-z0-9]+-[a-z0-9]+/")
+    own = f"agent/{pod['metadata']['name']}/"
+    return [n for n in names if same.match(n) and not n.startswith(own)]
+
+
+def rewrite_flag(word: str, mounts: Mapping[str, Path]) -> str:
+    """A command-line word with its pod path made local: `/path` or `-flag=/path`."""
+    flag, sep, value = word.partition("=")
+    if sep and flag.startswith("-"):
+        return f"{flag}={rewrite_paths(value, mounts)}"
+    rewritten: str = rewrite_paths(word, mounts)
+    return rewritten
+
+
+def pre_stop(injected: InjectedPod, timeout: float = 60.0) -> subprocess.CompletedProcess[str] | None:
+    """Run the sidecar's preStop hook as the kubelet would before stopping it (the injector's revoke-on-shutdown:
+    `vault token revoke -self` with the agent's token), its pod paths made local. None when it has none."""
+    item = container(injected.pod, SIDECAR)
+    command = ((item.get("lifecycle") or {}).get("preStop") or {}).get("exec", {}).get("command")
+    if not command:
+        return None
+    mounts = mounts_of(item, {v["name"]: injected.volume_dir(v["name"]) for v in injected.pod["spec"]["volumes"]})
+    binary = str(require_binary("vault"))
+    steps = []
+    for step in command[-1].split("&&"):
+        words = [binary if w == "/bin/vault" else rewrite_flag(w, mounts) for w in shlex.split(step)]
+        steps.append(shlex.join(words))
+    home = local_path("/home/vault", mounts)
+    env = {k: v for k, v in os.environ.items() if k not in _DROPPED_ENV}
+    if home:
+        # The CLI finds the agent's token where the agent's sink wrote it: $HOME/.vault-token.
+        env["HOME"] = home
+    return subprocess.run(
+        ["/bin/sh", "-c", " && ".join(steps)],
+        env=env, capture_output=True, text=True, timeout=timeout, check=False,
+    )  # fmt: skip
+
+
 def run_pod(state_dir: Path, injected: InjectedPod, timeout: float = 120.0) -> LocalAgent:
     """Run the pod's agents as the kubelet would: the init container once, then the sidecar, left running.
-    A sidecar already running for this pod is kept; agents of other (replaced) pods are stopped."""
+    A sidecar already running for this pod is kept; agents of pods that replaced ones of the same Deployment
+    are stopped."""
     sidecar = injected.prepare(SIDECAR)
     current = records.running(state_dir, record_name(sidecar))
-    for name in records.read(state_dir):
-        if name.startswith("agent/") and name != record_name(sidecar):
-            records.stop(state_dir, name)
+    for name in replaced_pod_records(list(records.read(state_dir)), injected.pod):
+        records.stop(state_dir, name)
     if current is not None:
         return sidecar
     init = injected.prepare(INIT)

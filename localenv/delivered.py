@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -60,13 +61,27 @@ def issued_certificates(vault: VaultClient, mount: str, common_name: str, known:
     return {s for s in (normalize_serial(r) for r in listed) if known[s].common_name == common_name}
 
 
-def masked_lines(text: str, show: bool) -> list[str]:
-    """`key=value` lines with their values masked."""
+# What is shown of a database credential: the user's name is not its secret, and tells which user the pod has.
+DATABASE_SHOWN = frozenset({"username"})
+
+
+def shown(key: str, value: str, show: bool, shown_keys: frozenset[str] = frozenset()) -> str:
+    return value if key in shown_keys else mask(value, show)
+
+
+def masked_lines(text: str, show: bool, shown_keys: frozenset[str] = frozenset()) -> list[str]:
+    """`key=value` lines with their values masked, but those of `shown_keys`."""
     lines = []
     for line in text.splitlines():
         key, sep, value = line.partition("=")
-        lines.append(f"{key}{sep}{mask(value, show)}" if sep else mask(line, show))
+        lines.append(f"{key}{sep}{shown(key, value, show, shown_keys)}" if sep else mask(line, show))
     return lines
+
+
+def key_values(text: str) -> dict[str, str]:
+    """The `key=value` lines of a rendered file."""
+    pairs = (line.partition("=") for line in text.splitlines())
+    return {key: value for key, sep, value in pairs if sep}
 
 
 def describe_certificate(cert_pem: str, key_pem: str | None) -> str:
@@ -94,13 +109,17 @@ def vso_view(api: KubeApi, namespace: str, synced: list[tuple[str, str]], show: 
         if secret_type(api, namespace, name) == TLS_TYPE:
             lines.append(f"  Secret {name} ({TLS_TYPE}): {describe_certificate(data['tls.crt'], data.get('tls.key'))}")
             continue
-        shown = ", ".join(f"{k}={mask(v, show)}" for k, v in sorted(data.items()) if k != "_raw")
-        lines.append(f"  Secret {name}: {shown}")
+        visible = DATABASE_SHOWN if kind == "VaultDynamicSecret" else frozenset()
+        listed = ", ".join(f"{k}={shown(k, v, show, visible)}" for k, v in sorted(data.items()) if k != "_raw")
+        lines.append(f"  Secret {name}: {listed}")
     return lines
 
 
-def agent_view(directory: Path, files: list[str], pairs: dict[str, str], show: bool) -> list[str]:
-    """The rendered files as the application container reads them; `pairs` maps a cert file to its key file."""
+def agent_view(
+    directory: Path, files: list[str], pairs: dict[str, str], show: bool, database_files: Collection[str] = ()
+) -> list[str]:
+    """The rendered files as the application container reads them; `pairs` maps a cert file to its key file;
+    `database_files` hold a database credential."""
     lines = []
     keys = set(pairs.values())
     for name in files:
@@ -114,7 +133,8 @@ def agent_view(directory: Path, files: list[str], pairs: dict[str, str], show: b
         elif name in keys:
             lines.append(f"  {name}: private key ({path.stat().st_size} bytes)")
         else:
-            lines.append(f"  {name}: " + " | ".join(masked_lines(path.read_text(), show)))
+            visible = DATABASE_SHOWN if name in database_files else frozenset()
+            lines.append(f"  {name}: " + " | ".join(masked_lines(path.read_text(), show, visible)))
     return lines
 
 

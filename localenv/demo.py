@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 
 from derive.durations import parse_duration
-from derive.paths import kv2_api_path, pki_issue_path
+from derive.paths import database_creds_path, kv2_api_path, pki_issue_path
 from derive.workloads import workload_labels
 from localenv import agent, csi
 from localenv.controllers import ControllerSettings, csi_provider, start_controllers, stop_controllers
@@ -19,11 +19,12 @@ from localenv.controlplane import ControlPlane, KubeApi
 from localenv.controlplane.errors import ControlPlaneError
 from localenv.controlplane.vaultserver import SERVER_ENV, server_from_env, server_version
 from localenv.controlplane.waiting import wait_until
-from localenv.delivered import agent_view, secret_data, vso_view
+from localenv.database import SELECT_ITEMS, Postgres
+from localenv.delivered import agent_view, key_values, secret_data, vso_view
 from localenv.stack import REPO, STACK, LocalStack
 from localenv.verify import VaultClient, mask, service_account_token
 from stackconfig.load import parse_stack_config
-from stackconfig.models import AppDecl, KvRef, PkiRef, StackConfig
+from stackconfig.models import DATABASE_KEYS, AppDecl, DatabaseRef, KvRef, PkiRef, StackConfig, database_file
 
 
 def stack_config() -> StackConfig:
@@ -45,8 +46,14 @@ def show_apps(cp: ControlPlane, cfg: StackConfig, show_secrets: bool) -> list[st
         for ref in app.secrets:
             if isinstance(ref, KvRef):
                 data = client.read(kv2_api_path(ref.mount, ref.path))["data"]
-                shown = ", ".join(f"{k}={mask(str(data[k]), show_secrets)}" for k in ref.keys)
-                lines.append(f"  {kv2_api_path(ref.mount, ref.path)}: {shown}")
+                listed = ", ".join(f"{k}={mask(str(data[k]), show_secrets)}" for k in ref.keys)
+                lines.append(f"  {kv2_api_path(ref.mount, ref.path)}: {listed}")
+            elif isinstance(ref, DatabaseRef):
+                lease = client.request("GET", database_creds_path(ref.mount, ref.role))
+                lines.append(
+                    f"  {database_creds_path(ref.mount, ref.role)}: a new database user "
+                    f"{lease['data']['username']} for {lease['lease_duration']}s"
+                )
             else:
                 cert = client.issue(pki_issue_path(ref.mount, ref.role), ref.common_name, str(ref.ttl))
                 lines.append(
@@ -80,6 +87,12 @@ def wait_fresh(api: KubeApi, cfg: StackConfig, folders: dict[str, Path], values:
             elif app.method == "injector":
                 text = "".join(f"{k}={expected[k]}\n" for k in ref.keys)
                 checks.append(partial(_file_is, folders[app.name] / str(ref.file), text))
+    for app in cfg.apps:
+        for db in (r for r in app.secrets if isinstance(r, DatabaseRef)):
+            if app.method == "vso":
+                checks.append(partial(_secret_has, api, app.namespace, str(db.secret_name), "username"))
+            elif app.method == "injector":
+                checks.append(partial(Path.is_file, folders[app.name] / str(db.file)))
     intervals = [parse_duration(a.static_render_interval or 0) for a in cfg.apps]
     intervals += [parse_duration(r.refresh_after) for a in cfg.apps for r in a.secrets if isinstance(r, KvRef)]
     try:
@@ -94,34 +107,73 @@ def _secret_is(api: KubeApi, namespace: str, name: str, expected: dict[str, str]
     return {k: data.get(k) for k in expected} == expected
 
 
+def _secret_has(api: KubeApi, namespace: str, name: str, key: str) -> bool:
+    return bool((secret_data(api, namespace, name) or {}).get(key))
+
+
 def _file_is(path: Path, text: str) -> bool:
     return path.is_file() and path.read_text() == text
 
 
-def csi_view(cp: ControlPlane, api: KubeApi, cfg: StackConfig, app: AppDecl, show_secrets: bool) -> list[str]:
+def csi_view(
+    cp: ControlPlane, api: KubeApi, cfg: StackConfig, app: AppDecl, show_secrets: bool
+) -> tuple[list[str], dict[str, str]]:
     """What vault-csi-provider answers to the Mount the driver makes for the app's pod: the volume's files."""
     result = csi.mount_pod(
         api, csi_provider.socket_path(cp.state_dir), app.namespace, app.workload.name, csi.token_requests_of(cfg)
     )
     if result.failed:
-        return [f"  Mount refused: {result.error}"]
-    return [f"  {app.workload.mount_path}/{name}: {mask(data.decode(), show_secrets)}"
-            for name, data in sorted(result.files.items())]  # fmt: skip
+        return [f"  Mount refused: {result.error}"], {}
+    files = {name: data.decode() for name, data in result.files.items()}
+    usernames = {database_file(str(r.file), "username") for r in app.secrets if isinstance(r, DatabaseRef)}
+    return [f"  {app.workload.mount_path}/{name}: {text if name in usernames else mask(text, show_secrets)}"
+            for name, text in sorted(files.items())], files  # fmt: skip
+
+
+def delivered_credentials(
+    app: AppDecl, ref: DatabaseRef, api: KubeApi, folders: dict[str, Path], csi_files: dict[str, str]
+) -> dict[str, str]:
+    """The username and password the app's container reads, wherever its method puts them."""
+    if app.method == "csi":
+        found = {key: csi_files.get(database_file(ref.file or "", key), "") for key in DATABASE_KEYS}
+    elif app.method == "vso":
+        found = secret_data(api, app.namespace, str(ref.secret_name)) or {}
+    else:
+        path = folders[app.name] / str(ref.file)
+        found = key_values(path.read_text()) if path.is_file() else {}
+    return {key: found.get(key, "") for key in DATABASE_KEYS}
+
+
+def login_view(database: Postgres, credentials: dict[str, str]) -> str:
+    user = database.login(credentials["username"], credentials["password"]) if credentials["username"] else None
+    if user is None:
+        return f"  PostgreSQL refuses {credentials['username'] or 'the missing user'}"
+    allowed = database.may(credentials["username"], credentials["password"], SELECT_ITEMS)
+    return f"  logged in to PostgreSQL as {user}; {SELECT_ITEMS}: {'allowed' if allowed else 'refused'}"
+
+
+VSO_KINDS = {KvRef: "VaultStaticSecret", PkiRef: "VaultPKISecret", DatabaseRef: "VaultDynamicSecret"}
 
 
 def delivered_view(
     cp: ControlPlane, api: KubeApi, cfg: StackConfig, app: AppDecl, folders: dict[str, Path], show_secrets: bool
 ) -> list[str]:
+    csi_files: dict[str, str] = {}
     if app.method == "csi":
-        return csi_view(cp, api, cfg, app, show_secrets)
-    if app.method == "vso":
-        synced = [("VaultStaticSecret" if isinstance(r, KvRef) else "VaultPKISecret", str(r.secret_name))
-                  for r in app.secrets]  # fmt: skip
-        return vso_view(api, app.namespace, synced, show_secrets)
-    files = [str(r.file) for r in app.secrets if isinstance(r, KvRef)]
-    pairs = {str(r.cert_file): str(r.key_file) for r in app.secrets if isinstance(r, PkiRef)}
-    files += [f for cert, key in pairs.items() for f in (cert, key)]
-    return agent_view(folders[app.name], files, pairs, show_secrets)
+        lines, csi_files = csi_view(cp, api, cfg, app, show_secrets)
+    elif app.method == "vso":
+        synced = [(VSO_KINDS[type(r)], str(r.secret_name)) for r in app.secrets]
+        lines = vso_view(api, app.namespace, synced, show_secrets)
+    else:
+        files = [str(r.file) for r in app.secrets if not isinstance(r, PkiRef)]
+        pairs = {str(r.cert_file): str(r.key_file) for r in app.secrets if isinstance(r, PkiRef)}
+        files += [f for cert, key in pairs.items() for f in (cert, key)]
+        database_files = [str(r.file) for r in app.secrets if isinstance(r, DatabaseRef)]
+        lines = agent_view(folders[app.name], files, pairs, show_secrets, database_files)
+    database = Postgres.from_env(cp.env)
+    for ref in (r for r in app.secrets if isinstance(r, DatabaseRef)):
+        lines.append(login_view(database, delivered_credentials(app, ref, api, folders, csi_files)))
+    return lines
 
 
 def show_delivered(

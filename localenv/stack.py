@@ -43,6 +43,16 @@ def seeded_secrets(stack_file: Path) -> dict[str, list[str]]:
     }
 
 
+def database_connections(stack_file: Path) -> list[str]:
+    """`<mount>/<connection>` of every database connection the stack declares."""
+    config = (yaml.safe_load(stack_file.read_text()) or {}).get("config", {})
+    return [
+        f"{mount.get('path', 'database')}/{connection['name']}"
+        for mount in config.get("vault-k8s:databases", [])
+        for connection in mount.get("connections", [])
+    ]
+
+
 def random_values(wanted: Mapping[str, Sequence[str]]) -> dict[str, dict[str, str]]:
     """Fresh values for every seeded key, so nothing secret is ever committed."""
     return {name: {key: f"{key}-{secrets.token_urlsafe(12)}" for key in keys} for name, keys in wanted.items()}
@@ -134,6 +144,10 @@ class LocalStack:
                 continue
             for key, value in pairs.items():
                 self.set_secret(name, key, value)
+        admin_password = self.control_env.get("POSTGRES_VAULT_ADMIN_PASSWORD", "")
+        for connection in database_connections(source):
+            # The control plane's admin; after rotate-root the value stays in config and Vault holds the new one.
+            self._set_config_secret(f'databasePasswords["{connection}"]', admin_password)
         self.values = chosen if values is not None else {name: chosen[name] for name in wanted}
         return self.values
 
@@ -158,7 +172,9 @@ class LocalStack:
         self.pulumi("stack", "init", STACK, "--secrets-provider", "passphrase", stack=False, cwd=scratch)
 
     def set_secret(self, name: str, key: str, value: str) -> None:
-        path = f'secretValues["{name}"].{key}'
+        self._set_config_secret(f'secretValues["{name}"].{key}', value)
+
+    def _set_config_secret(self, path: str, value: str) -> None:
         # The value goes through stdin, never argv, so it cannot show up in a process listing.
         subprocess.run(
             ["pulumi", "config", "set", "--secret", "--path", path, "--stack", STACK,

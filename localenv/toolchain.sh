@@ -3,7 +3,8 @@
 # Builds the binaries the local integration tests need from Go modules, into a
 # versioned cache outside the repo, and links them into one bin dir.
 #
-#   toolchain.sh install [engine|cluster|servers|controllers ...]   (no group = all)
+#   toolchain.sh install [engine|cluster|servers|controllers ...]   (no group = all; servers: Vault, and
+#                                                           Debian's postgresql package if missing)
 #   toolchain.sh bindir                                     print the bin dir
 #   toolchain.sh check [GROUP...]                           fail naming missing binaries
 #   toolchain.sh pin NAME...                                regenerate localenv/go/NAME/go.{mod,sum}
@@ -311,9 +312,28 @@ members_of() { # GROUP -> names, one per line
   esac
 }
 
+# The control plane's PostgreSQL is Debian's package, not a Go build: install it once if it is missing, with
+# services kept from starting (policy-rc.d), so no system cluster listens anywhere.
+ensure_postgres() {
+  if compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null; then
+    log "postgresql: $(ls -d /usr/lib/postgresql/*/bin/postgres | tail -1) (Debian package)"
+    return
+  fi
+  command -v apt-get >/dev/null && ((EUID == 0)) ||
+    die "PostgreSQL is missing: install Debian's postgresql package (apt-get install postgresql)"
+  log "postgresql: installing Debian's package (services not started)"
+  local guard=/usr/sbin/policy-rc.d added=0
+  if [[ ! -e $guard ]]; then printf '#!/bin/sh\nexit 101\n' >"$guard"; chmod +x "$guard"; added=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql >&2 || {
+    ((added)) && rm -f "$guard"; die "apt-get install postgresql failed"; }
+  ((added)) && rm -f "$guard"
+  return 0
+}
+
 install_groups() {
   local groups=("$@") g n names
   ((${#groups[@]})) || groups=("${ALL_GROUPS[@]}")
+  [[ " ${groups[*]} " != *" servers "* ]] || ensure_postgres
   command -v go >/dev/null || die "go not found on PATH"
   GO_VERSION=$(go env GOVERSION)
   mkdir -p "$CACHE" "$BIN"

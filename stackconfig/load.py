@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,10 @@ from stackconfig.models import KubernetesConfig, StackConfig
 
 NAMESPACE = "vault-k8s"
 SECRET_VALUES_KEY = "secretValues"
+DATABASE_PASSWORDS_KEY = "databasePasswords"
+SECRET_KEYS = (SECRET_VALUES_KEY, DATABASE_PASSWORDS_KEY)
+# The tags of the secret reference union, which pydantic puts in error locations.
+REF_KINDS = ("kv", "pki", "database")
 MODEL_KEYS = tuple(f.alias or name for name, f in StackConfig.model_fields.items())
 
 
@@ -36,6 +40,8 @@ class LoadedConfig:
     kube_ca_pem: str | None = None
     # "<mount>/<path>" -> JSON of the values to seed; every one a Pulumi secret.
     seed_values: dict[str, pulumi.Output[str]] = field(default_factory=dict)
+    # "<mount>/<connection>" -> the database admin's password, a Pulumi secret.
+    database_passwords: dict[str, pulumi.Output[str]] = field(default_factory=dict)
 
 
 def _key(loc: tuple[int | str, ...]) -> str:
@@ -65,7 +71,7 @@ def format_validation_error(error: ValidationError) -> str:
         loc = tuple(
             p
             for i, p in enumerate(raw_loc)
-            if not (p in ("kv", "pki") and i >= 2 and raw_loc[i - 2] == "secrets" and isinstance(raw_loc[i - 1], int))
+            if not (p in REF_KINDS and i >= 2 and raw_loc[i - 2] == "secrets" and isinstance(raw_loc[i - 1], int))
         )
         reason = str(item["msg"]).removeprefix("Value error, ")
         # Cross-field rules name the key they are about at the start of their message.
@@ -153,18 +159,32 @@ def check_cluster(cluster: KubernetesConfig, project_dir: Path, environ: Mapping
     return files
 
 
-def seed_values(cfg: StackConfig, values: Any, is_secret: bool) -> dict[str, pulumi.Output[str]]:
-    """Match `secretValues` against the seeded KV secrets; wrap each as a Pulumi secret."""
-    key = f"{NAMESPACE}:{SECRET_VALUES_KEY}"
-    wanted = {f"{m.path}/{s.path}": s.keys for m in cfg.kv for s in m.secrets if s.seed}
+def _secret_object(
+    name: str, values: Any, is_secret: bool, wanted: Collection[str], shape: str, unknown: str
+) -> tuple[dict[str, Any], list[str]] | None:
+    """The checks every secret object shares: None when nothing is wanted nor given; else the object and the
+    problems with names it should not have. Set plainly, or not an object, it is refused at once."""
+    key = f"{NAMESPACE}:{name}"
     if not wanted and values is None:
-        return {}
+        return None
     if values is not None and not is_secret:
         raise StackConfigError(f"config {key}: must be a secret (pulumi config set --secret --path ...)")
     values = values or {}
     if not isinstance(values, dict):
-        raise StackConfigError(f"config {key}: must be an object of '<mount>/<path>': {{key: value}}")
-    problems = [f"config {key}.{name}: no such seeded kv secret" for name in values if name not in wanted]
+        raise StackConfigError(f"config {key}: must be an object of {shape}")
+    return values, [f"config {key}.{n}: {unknown}" for n in values if n not in wanted]
+
+
+def seed_values(cfg: StackConfig, values: Any, is_secret: bool) -> dict[str, pulumi.Output[str]]:
+    """Match `secretValues` against the seeded KV secrets; wrap each as a Pulumi secret."""
+    key = f"{NAMESPACE}:{SECRET_VALUES_KEY}"
+    wanted = {f"{m.path}/{s.path}": s.keys for m in cfg.kv for s in m.secrets if s.seed}
+    checked = _secret_object(
+        SECRET_VALUES_KEY, values, is_secret, wanted, "'<mount>/<path>': {key: value}", "no such seeded kv secret"
+    )
+    if checked is None:
+        return {}
+    values, problems = checked
     for name, keys in wanted.items():
         given = values.get(name)
         if not isinstance(given, dict) or sorted(given) != sorted(keys):
@@ -179,12 +199,35 @@ def seed_values(cfg: StackConfig, values: Any, is_secret: bool) -> dict[str, pul
     return {name: pulumi.Output.secret(json.dumps(values[name], sort_keys=True)) for name in wanted}
 
 
+def database_passwords(cfg: StackConfig, values: Any, is_secret: bool) -> dict[str, pulumi.Output[str]]:
+    """Match `databasePasswords` against the declared connections; wrap each as a Pulumi secret."""
+    key = f"{NAMESPACE}:{DATABASE_PASSWORDS_KEY}"
+    wanted = [f"{m.path}/{c.name}" for m in cfg.databases for c in m.connections]
+    checked = _secret_object(
+        DATABASE_PASSWORDS_KEY, values, is_secret, wanted, "'<mount>/<connection>': password",
+        "no such database connection",
+    )  # fmt: skip
+    if checked is None:
+        return {}
+    values, problems = checked
+    for name in wanted:
+        given = values.get(name)
+        if not isinstance(given, str) or not given:
+            problems.append(
+                f"config {key}.{name}: needs the admin's password "
+                f"(pulumi config set --secret --path '{DATABASE_PASSWORDS_KEY}[\"{name}\"]' ...)"
+            )
+    if problems:
+        raise StackConfigError("\n".join(problems))
+    return {name: pulumi.Output.secret(values[name]) for name in wanted}
+
+
 def load_stack_config(project_dir: Path | None = None) -> LoadedConfig:
     """Read every `vault-k8s:*` key, validate, and resolve referenced files."""
     project_dir = project_dir or Path.cwd()
     config = pulumi.Config(NAMESPACE)
     present = _present_keys()
-    unknown = sorted(present - set(MODEL_KEYS) - {SECRET_VALUES_KEY})
+    unknown = sorted(present - set(MODEL_KEYS) - set(SECRET_KEYS))
     if unknown:
         raise StackConfigError("\n".join(f"config {NAMESPACE}:{k}: unknown key" for k in unknown))
     raw: dict[str, Any] = {}
@@ -205,4 +248,8 @@ def load_stack_config(project_dir: Path | None = None) -> LoadedConfig:
         _, kube_ca_pem = _read_file(project_dir, stack.kubernetes_auth.ca_cert_file, "kubernetesAuth.caCertFile")
     secret_key = f"{NAMESPACE}:{SECRET_VALUES_KEY}"
     seeds = seed_values(stack, config.get_object(SECRET_VALUES_KEY), runtime_config.is_config_secret(secret_key))
-    return LoadedConfig(stack, vault_ca_path, vault_ca_pem, kube_ca_pem, seeds)
+    password_key = f"{NAMESPACE}:{DATABASE_PASSWORDS_KEY}"
+    passwords = database_passwords(
+        stack, config.get_object(DATABASE_PASSWORDS_KEY), runtime_config.is_config_secret(password_key)
+    )
+    return LoadedConfig(stack, vault_ca_path, vault_ca_pem, kube_ca_pem, seeds, passwords)

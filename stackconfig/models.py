@@ -414,7 +414,129 @@ class PkiRef(Model):
     _secret = field_validator("secret_name")(_optional_subdomain)
 
 
-SecretRef = Annotated[KvRef | PkiRef, Field(discriminator="kind")]
+# What a dynamic credential from `<mount>/creds/<role>` holds.
+DATABASE_KEYS = ("username", "password")
+
+
+class DatabaseConnectionDecl(Model):
+    """A database Vault logs in to as an admin that can create and drop users.
+
+    The admin password is a secret: `databasePasswords["<mount>/<name>"]`, never in this file."""
+
+    name: str
+    plugin: Literal["postgresql-database-plugin"] = "postgresql-database-plugin"
+    # With `{{username}}` and `{{password}}` where the admin's go, e.g.
+    # postgresql://{{username}}:{{password}}@postgres.db:5432/app?sslmode=require
+    connection_url: str
+    username: str = Field(min_length=1)
+    # Vault logs in once when the connection is written: a wrong URL or password fails the `up`, not a pod.
+    verify_connection: bool = True
+    # Vault replaces the admin password right after set-up; from then on only Vault knows it (see README).
+    rotate_root: bool = False
+
+    _name = field_validator("name")(_vault_name)
+
+    @field_validator("connection_url")
+    @classmethod
+    def _url_templated(cls, value: str) -> str:
+        missing = [t for t in ("{{username}}", "{{password}}") if t not in value]
+        if missing:
+            raise ValueError(
+                f"{' and '.join(missing)} missing: Vault fills in the admin's username and password there "
+                "(and the new password after rotate-root), e.g. postgresql://{{username}}:{{password}}@host:5432/db"
+            )
+        if not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError(f"{value.split('://')[0]!r} is not a PostgreSQL URL (postgresql://...)")
+        return value
+
+
+class DatabaseRoleDecl(Model):
+    """A role whose credentials Vault creates on each read of `<mount>/creds/<name>` and drops at lease end."""
+
+    name: str
+    connection: str
+    creation_statements: list[str] = Field(min_length=1)
+    # Unset: the plugin's default, which drops the user.
+    revocation_statements: list[str] = []
+    default_ttl: Duration = "1h"
+    max_ttl: Duration = "24h"
+
+    _name = field_validator("name")(_vault_name)
+    _ttls = field_validator("default_ttl", "max_ttl")(_duration)
+
+    @model_validator(mode="after")
+    def _statements(self) -> DatabaseRoleDecl:
+        for key, statements in (
+            ("creationStatements", self.creation_statements),
+            ("revocationStatements", self.revocation_statements),
+        ):
+            for index, statement in enumerate(statements):
+                if "{{name}}" not in statement:
+                    raise ValueError(
+                        f"{key}[{index}]: has no {{{{name}}}}: Vault puts the generated user's name there; "
+                        'a statement without it acts on someone else (e.g. CREATE ROLE "{{name}}" ...)'
+                    )
+        if parse_duration(self.default_ttl) == 0:
+            raise ValueError("defaultTtl: must be above 0 (0 means the mount's default lease)")
+        if parse_duration(self.max_ttl) < parse_duration(self.default_ttl):
+            raise ValueError(f"maxTtl: {self.max_ttl} is below defaultTtl {self.default_ttl}")
+        return self
+
+
+class DatabaseMountDecl(Model):
+    """A `database` secrets engine: its connections and the roles that issue credentials from them."""
+
+    path: str = "database"
+    max_lease_ttl: Duration = "24h"
+    default_lease_ttl: Duration = "1h"
+    connections: list[DatabaseConnectionDecl] = Field(min_length=1)
+    roles: list[DatabaseRoleDecl] = []
+
+    _path = field_validator("path")(_vault_path)
+    _ttls = field_validator("max_lease_ttl", "default_lease_ttl")(_duration)
+
+    @model_validator(mode="after")
+    def _references(self) -> DatabaseMountDecl:
+        _reject_duplicates([c.name for c in self.connections], "connections", "name")
+        _reject_duplicates([r.name for r in self.roles], "roles", "name")
+        if parse_duration(self.max_lease_ttl) < parse_duration(self.default_lease_ttl):
+            raise ValueError(f"maxLeaseTtl: {self.max_lease_ttl} is below defaultLeaseTtl {self.default_lease_ttl}")
+        connections = {c.name for c in self.connections}
+        for index, role in enumerate(self.roles):
+            if role.connection not in connections:
+                raise ValueError(
+                    f"roles[{index}].connection: {role.connection!r} is not declared under `connections` "
+                    f"({', '.join(sorted(connections))})"
+                )
+            if parse_duration(role.max_ttl) > parse_duration(self.max_lease_ttl):
+                raise ValueError(
+                    f"roles[{index}].maxTtl: {role.max_ttl} exceeds the mount's maxLeaseTtl {self.max_lease_ttl}; "
+                    "Vault would cut the leases to maxLeaseTtl"
+                )
+        return self
+
+    def roles_of(self, connection: str) -> list[str]:
+        return [r.name for r in self.roles if r.connection == connection]
+
+
+class DatabaseRef(Model):
+    """An app gets its own database user from a declared role: `username` and `password`, renewed by the method
+    and replaced before the lease's maxTtl (CSI: at each rotation poll, see README)."""
+
+    kind: Literal["database"]
+    mount: str = "database"
+    role: str
+    # injector: the rendered file (`username=` and `password=` lines); csi: files `<file>-username` and
+    # `<file>-password`.
+    file: str | None = None
+    # vso: the Secret VSO writes, with keys `username` and `password`.
+    secret_name: str | None = None
+
+    _mount = field_validator("mount")(_vault_path)
+    _secret = field_validator("secret_name")(_optional_subdomain)
+
+
+SecretRef = Annotated[KvRef | PkiRef | DatabaseRef, Field(discriminator="kind")]
 
 
 class WorkloadDecl(Model):
@@ -477,14 +599,16 @@ class AppDecl(Model):
         for index, ref in enumerate(self.secrets):
             where = f"secrets[{index}]"
             if self.method == "csi":
-                if not isinstance(ref, KvRef):
-                    raise ValueError(f"{where}: the csi method delivers kv secrets only")
-                if not ref.file or len(ref.keys) != 1:
-                    raise ValueError(f"{where}: csi needs `file` and exactly one key")
+                if isinstance(ref, PkiRef):
+                    raise ValueError(f"{where}: the csi method delivers kv and database secrets only")
+                if not ref.file or (isinstance(ref, KvRef) and len(ref.keys) != 1):
+                    raise ValueError(f"{where}: csi needs `file`" + (" and exactly one key" * isinstance(ref, KvRef)))
+                if not _FILE_NAME.match(ref.file):
+                    raise ValueError(f"{where}: {ref.file!r} is not a plain file name")
             elif self.method == "injector":
-                files = [ref.file] if isinstance(ref, KvRef) else [ref.cert_file, ref.key_file]
+                files = [ref.cert_file, ref.key_file] if isinstance(ref, PkiRef) else [ref.file]
                 if not all(files):
-                    needed = "file" if isinstance(ref, KvRef) else "certFile and keyFile"
+                    needed = "certFile and keyFile" if isinstance(ref, PkiRef) else "file"
                     raise ValueError(f"{where}: the injector method needs {needed}")
                 for file in files:
                     if not _FILE_NAME.match(file or ""):
@@ -496,7 +620,7 @@ class AppDecl(Model):
                     _crd_duration(ref.ttl, "smhd", "VaultPKISecret.ttl")
                 except ValueError as error:
                     raise ValueError(f"{where}.ttl: {error}") from None
-            else:
+            elif isinstance(ref, KvRef):
                 for key in ref.keys:
                     env = key.upper().replace("-", "_")
                     if not _SECRET_KEY.match(key) or len(key) > 253 or not _ENV_NAME.match(env):
@@ -513,7 +637,7 @@ class AppDecl(Model):
             )
         written: set[str] = set()
         for ref_index, ref in enumerate(self.secrets):
-            for name in _files(ref):
+            for name in _files(ref, self.method):
                 if name in written:
                     raise ValueError(f"secrets[{ref_index}]: file {name!r} is written by another secret too")
                 written.add(name)
@@ -542,6 +666,7 @@ class StackConfig(Model):
     existing_namespaces: list[Annotated[str, AfterValidator(_dns_label)]] = []
     kv: list[KvMountDecl] = []
     pki: list[PkiMountDecl] = []
+    databases: list[DatabaseMountDecl] = []
     apps: list[AppDecl] = []
 
     @model_validator(mode="after")
@@ -553,21 +678,30 @@ class StackConfig(Model):
             )
         _reject_duplicates([m.path for m in self.kv], "kv", "path")
         _reject_duplicates([m.path for m in self.pki], "pki", "path")
+        _reject_duplicates([m.path for m in self.databases], "databases", "path")
         kv_paths = {m.path for m in self.kv}
         for index, pki_mount in enumerate(self.pki):
             if pki_mount.path in kv_paths:
                 raise ValueError(f"pki[{index}].path: {pki_mount.path!r} is a kv mount path too")
+        for index, db_mount in enumerate(self.databases):
+            if db_mount.path in kv_paths | {m.path for m in self.pki}:
+                raise ValueError(f"databases[{index}].path: {db_mount.path!r} is a kv or pki mount path too")
         for field_name in ("name", "policy", "role"):
             _reject_duplicates([getattr(a, field_name) for a in self.apps], "apps", field_name)
         kv = {m.path: m for m in self.kv}
         pki = {m.path: m for m in self.pki}
+        databases = {m.path: m for m in self.databases}
         for index, app in enumerate(self.apps):
             for ref_index, ref in enumerate(app.secrets):
                 where = f"apps[{index}].secrets[{ref_index}]"
                 if isinstance(ref, KvRef):
                     _check_kv_ref(ref, kv, where)
-                else:
+                elif isinstance(ref, PkiRef):
                     _check_pki_ref(ref, pki, where)
+                else:
+                    role = _check_database_ref(ref, databases, where)
+                    if app.method == "csi":
+                        _check_csi_database(self.charts.csi_rotation_poll_interval, role, app, where)
         if self.kubernetes_auth.host in {self.vault.address, self.vault.workload_address}:
             raise ValueError(
                 "kubernetesAuth.host: is the Vault address; set it to the Kubernetes API address as Vault reaches it"
@@ -627,6 +761,35 @@ def _check_pki_ref(ref: PkiRef, pki: dict[str, PkiMountDecl], where: str) -> Non
         raise ValueError(f"{where}: ttl {ref.ttl} exceeds the role's maxTtl {role.max_ttl}")
 
 
+def _check_database_ref(ref: DatabaseRef, databases: dict[str, DatabaseMountDecl], where: str) -> DatabaseRoleDecl:
+    mount = databases.get(ref.mount)
+    if mount is None:
+        raise ValueError(f"{where}: database mount {ref.mount!r} is not declared under `databases`")
+    role = next((r for r in mount.roles if r.name == ref.role), None)
+    if role is None:
+        raise ValueError(f"{where}: database role {ref.role!r} is not declared in mount {ref.mount!r}")
+    return role
+
+
+def _check_csi_database(poll: str | int | None, role: DatabaseRoleDecl, app: AppDecl, where: str) -> None:
+    """The CSI provider neither renews nor revokes leases: a credential lives until its lease (or the login token
+    it was read with) ends, and only the driver's rotation poll, which reads `creds/` again, replaces it."""
+    if poll is None:
+        raise ValueError(
+            f"{where}: the csi method never renews a database lease: the user it delivers is dropped after "
+            f"defaultTtl {role.default_ttl} and never replaced. Set charts.csiRotationPollInterval below "
+            "defaultTtl (each poll creates a new database user), or use the injector or vso method"
+        )
+    seconds = parse_duration(poll)
+    bound = min(parse_duration(role.default_ttl), parse_duration(app.token_ttl))
+    if seconds >= bound:
+        raise ValueError(
+            f"{where}: charts.csiRotationPollInterval {poll} is not below the credential's life "
+            f"(defaultTtl {role.default_ttl}, or the login token's tokenTtl {app.token_ttl}, whichever is less): "
+            "the pod would hold a dropped user until the next poll"
+        )
+
+
 def _claim(seen: dict[tuple[str, ...], str], key: tuple[str, ...], where: str, what: str) -> None:
     other = seen.setdefault(key, where)
     if other != where:
@@ -683,7 +846,7 @@ def _reject_same_resource_names(cfg: StackConfig) -> None:
         if app.method != "vso":
             continue
         for j, ref in enumerate(app.secrets):
-            kind = "static" if isinstance(ref, KvRef) else "pki"
+            kind = "static" if isinstance(ref, KvRef) else "pki" if isinstance(ref, PkiRef) else "dynamic"
             name = names.vso_synced(prefix, kind, ref.secret_name or "")
             claim(kind, name, f"apps[{i}].secrets[{j}].secretName")
 
@@ -696,7 +859,17 @@ def _reject_duplicates(values: list[str], list_key: str, field_name: str) -> Non
         seen.add(value)
 
 
-def _files(ref: KvRef | PkiRef) -> list[str]:
+def _files(ref: KvRef | PkiRef | DatabaseRef, method: str) -> list[str]:
     """The files a secret reference writes (csi objects, injector templates)."""
-    names = [ref.file] if isinstance(ref, KvRef) else [ref.cert_file, ref.key_file]
+    if isinstance(ref, PkiRef):
+        names = [ref.cert_file, ref.key_file]
+    elif isinstance(ref, DatabaseRef) and method == "csi":
+        names = [database_file(ref.file, key) for key in DATABASE_KEYS] if ref.file else []
+    else:
+        names = [ref.file]
     return [name for name in names if name]
+
+
+def database_file(file: str, key: str) -> str:
+    """A CSI object of a database credential: one file per key, both from one read of `creds/`."""
+    return f"{file}-{key}"

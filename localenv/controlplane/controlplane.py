@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from typing import Any
 
 import requests
 
-from . import paths, state, vaultserver
+from . import paths, postgres, state, vaultserver
 from .args import (
     SERVICE_IP,
     apiserver_args,
@@ -37,13 +38,16 @@ ETCD = "etcd"
 APISERVER = "kube-apiserver"
 CONTROLLER_MANAGER = "kube-controller-manager"
 VAULT = "vault"
-COMPONENTS = (ETCD, APISERVER, CONTROLLER_MANAGER, VAULT)
-STOP_ORDER = (CONTROLLER_MANAGER, APISERVER, ETCD, VAULT)
+POSTGRES = "postgres"
+COMPONENTS = (ETCD, APISERVER, CONTROLLER_MANAGER, VAULT, POSTGRES)
+# Vault holds connections to PostgreSQL: it goes first.
+STOP_ORDER = (CONTROLLER_MANAGER, APISERVER, ETCD, VAULT, POSTGRES)
 ENV_PREFIX = {
     ETCD: "ETCD",
     APISERVER: "KUBE_APISERVER",
     CONTROLLER_MANAGER: "KUBE_CONTROLLER_MANAGER",
     VAULT: "VAULT_SERVER",
+    POSTGRES: "POSTGRES",
 }
 
 Say = Callable[[str], None]
@@ -61,6 +65,8 @@ class Component:
     log: Path
     pid: int | None = None
     start_ticks: int | None = None
+    user: str | None = None
+    """Who it runs as, when not us (PostgreSQL refuses root)."""
 
     @property
     def process(self) -> ProcessId | None:
@@ -79,6 +85,7 @@ class Component:
             "log": str(self.log),
             "pid": self.pid,
             "start_ticks": self.start_ticks,
+            "user": self.user,
         }
 
     @classmethod
@@ -90,6 +97,7 @@ class Component:
             log=Path(data["log"]),
             pid=data.get("pid"),
             start_ticks=data.get("start_ticks"),
+            user=data.get("user"),
         )
 
 
@@ -118,6 +126,12 @@ class ControlPlane:
     unseal_key: str | None = None
     server: str = vaultserver.DEFAULT_SERVER
     """Which Vault server runs: `vault` (HashiCorp Vault) or `openbao`."""
+    postgres_dir: Path | None = None
+    """PostgreSQL's temporary folder (its data and socket), removed by stop."""
+    postgres_password: str = ""
+    """The PostgreSQL superuser's password."""
+    postgres_admin_password: str = ""
+    """The password of the admin Vault's database connection logs in as (until Vault rotates it)."""
     reused: bool = field(default=False, compare=False)
 
     # -- paths and endpoints -------------------------------------------------
@@ -185,6 +199,11 @@ class ControlPlane:
             "BAO_TOKEN": self.vault_token,
             "BAO_CACERT": str(self.published_vault_ca_file),
             "ETCD_ENDPOINT": self.etcd_url,
+            "POSTGRES_HOST": postgres.HOST,
+            "POSTGRES_DATABASE": postgres.DATABASE,
+            "POSTGRES_PASSWORD": self.postgres_password,
+            "POSTGRES_VAULT_ADMIN": postgres.VAULT_ADMIN,
+            "POSTGRES_VAULT_ADMIN_PASSWORD": self.postgres_admin_password,
             "LOCALCP_STATE_DIR": str(self.state_dir),
             vaultserver.SERVER_ENV: self.server,
         }
@@ -219,9 +238,11 @@ class ControlPlane:
                     "apiserver": self.ports.apiserver,
                     "controller_manager": self.ports.controller_manager,
                     "vault": self.ports.vault,
+                    "postgres": self.ports.postgres,
                 },
                 "components": {n: c.to_json() for n, c in self.components.items()},
                 "server": self.server,
+                "postgres_dir": str(self.postgres_dir) if self.postgres_dir else None,
             },
         )
         state.write_env(self.state_dir, self.env)
@@ -241,6 +262,9 @@ class ControlPlane:
                 components=components,
                 unseal_key=env.get("VAULT_UNSEAL_KEY"),
                 server=procs["server"],
+                postgres_dir=Path(procs["postgres_dir"]) if procs.get("postgres_dir") else None,
+                postgres_password=env["POSTGRES_PASSWORD"],
+                postgres_admin_password=env["POSTGRES_VAULT_ADMIN_PASSWORD"],
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ControlPlaneError(f"incomplete control plane state in {directory}: {exc!r}") from exc
@@ -297,6 +321,8 @@ class ControlPlane:
         except BaseException:
             # Keep the state dir and logs for a look; the next start replaces them.
             cp._stop_processes()
+            if cp.postgres_dir is not None:
+                postgres.remove_data_dir(cp.postgres_dir)
             raise
         return cp
 
@@ -328,6 +354,8 @@ class ControlPlane:
             CONTROLLER_MANAGER: paths.require_binary("kube-controller-manager"),
             VAULT: vaultserver.server_binary(server),
         }
+        pg_binaries = postgres.find_binaries()
+        pg_user = postgres.run_as()
         require_free(port_set)
         state.prepare(directory)
         pki = generate_pki(directory / "pki", SERVICE_IP)
@@ -353,13 +381,28 @@ class ControlPlane:
             APISERVER: port_set.apiserver,
             CONTROLLER_MANAGER: port_set.controller_manager,
             VAULT: port_set.vault,
+            POSTGRES: port_set.postgres,
         }
+        pg_dir = postgres.make_data_dir(pg_user)
+        pg_password = secrets.token_urlsafe(18)
+        try:
+            postgres.init_cluster(pg_binaries, pg_dir, pg_password, pg_user)
+        except BaseException:
+            postgres.remove_data_dir(pg_dir)
+            raise
+        argvs[POSTGRES] = postgres.server_args(pg_binaries, pg_dir, port_set.postgres)
+        users = {POSTGRES: pg_user}
         cp = cls(
             state_dir=directory,
             ports=port_set,
             vault_token=token,
-            components={n: Component(n, port_of[n], argvs[n], logs / f"{n}.log") for n in COMPONENTS},
+            components={
+                n: Component(n, port_of[n], argvs[n], logs / f"{n}.log", user=users.get(n)) for n in COMPONENTS
+            },
             server=server,
+            postgres_dir=pg_dir,
+            postgres_password=pg_password,
+            postgres_admin_password=secrets.token_urlsafe(18),
         )
         write_kubeconfig(
             cp.kubeconfig, cp.apiserver_url, pki.ca_cert, pki.cert("admin"), pki.key("admin"),
@@ -377,7 +420,8 @@ class ControlPlane:
         comp = self.components[name]
         if name == VAULT:
             vaultserver.clear_tls_dir(self.vault_tls_dir)
-        proc = spawn(comp.argv, comp.log, env=_child_env(), cwd=self.state_dir)
+        cwd = self.postgres_dir if name == POSTGRES else self.state_dir
+        proc = spawn(comp.argv, comp.log, env=_child_env(), cwd=cwd, user=comp.user)
         comp.pid, comp.start_ticks = proc.pid, proc.start_ticks
         self.save()
         return proc
@@ -388,7 +432,11 @@ class ControlPlane:
         server_log_start = _size(self.components[VAULT].log)
         server = self._spawn(VAULT)
         say(f"etcd pid {etcd.pid} on {self.etcd_url}; {self.server} pid {server.pid} on {self.vault_addr}")
+        database = self._spawn(POSTGRES)
+        say(f"postgres pid {database.pid} on {postgres.HOST}:{self.ports.postgres}")
         self._wait(ETCD, self._etcd_healthy, "etcd /health", timeout)
+        self._wait(POSTGRES, self._postgres_ready, "postgres accepting connections", timeout)
+        postgres.bootstrap(self.ports.postgres, self.postgres_password, self.postgres_admin_password)
 
         apiserver = self._spawn(APISERVER)
         say(f"kube-apiserver pid {apiserver.pid} on {self.apiserver_url}")
@@ -463,6 +511,9 @@ class ControlPlane:
         )
         return response.status_code == 200
 
+    def _postgres_ready(self) -> bool:
+        return postgres.ready(self.ports.postgres, self.postgres_password)
+
     def vault_health(self) -> str:
         """The server's state from /v1/sys/health: "active", "sealed", "down", ..."""
         return vaultserver.health(self.vault_addr, self.vault_ca_file)
@@ -472,6 +523,7 @@ class ControlPlane:
             ETCD: self._etcd_healthy,
             APISERVER: self._apiserver_ready,
             CONTROLLER_MANAGER: self._controller_manager_healthy,
+            POSTGRES: self._postgres_ready,
         }
         result = []
         for name in COMPONENTS:
@@ -502,7 +554,8 @@ class ControlPlane:
         comp = self.components[name]
         proc = comp.process
         if proc is not None:
-            terminate(proc, timeout)
+            # PostgreSQL's SIGTERM waits for every client to leave; SIGINT disconnects them and shuts down cleanly.
+            terminate(proc, timeout, signal.SIGINT if name == POSTGRES else signal.SIGTERM)
             if not wait_gone(proc, 1.0):
                 raise ControlPlaneError(f"{name} (pid {proc.pid}) did not exit after SIGKILL")
         comp.pid = comp.start_ticks = None
@@ -520,6 +573,8 @@ class ControlPlane:
     def stop(self, timeout: float = 15.0) -> None:
         """Stop exactly the processes this control plane started, then delete its state dir."""
         self._stop_processes(timeout)
+        if self.postgres_dir is not None:
+            postgres.remove_data_dir(self.postgres_dir)
         state.remove(self.state_dir)
 
     # -- Vault server faults -------------------------------------------------

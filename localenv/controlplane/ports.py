@@ -5,6 +5,7 @@
     kube-apiserver            26443
     kube-controller-manager   26257
     Vault (or OpenBao)        28200  (https; dev mode also takes 28201 for cluster traffic)
+    PostgreSQL                25432
 
 VAULT_K8S_LOCAL_PORT_OFFSET (an integer, default 0) is added to every port, so two copies can run side by side.
 """
@@ -26,6 +27,7 @@ ETCD_PEER = 22380
 APISERVER = 26443
 CONTROLLER_MANAGER = 26257
 VAULT = 28200
+POSTGRES = 25432
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class Ports:
     apiserver: int
     controller_manager: int
     vault: int
+    postgres: int
 
     @property
     def vault_cluster(self) -> int:
@@ -49,6 +52,7 @@ class Ports:
             APISERVER + offset,
             CONTROLLER_MANAGER + offset,
             VAULT + offset,
+            POSTGRES + offset,
         )
         bad = [p for p in ports.all() if not 1024 <= p <= 65535]
         if bad:
@@ -68,6 +72,7 @@ class Ports:
             "kube-controller-manager": self.controller_manager,
             "vault": self.vault,
             "vault cluster": self.vault_cluster,
+            "postgres": self.postgres,
         }
 
     def all(self) -> list[int]:

@@ -68,8 +68,9 @@ def spawn(
     log_path: Path,
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
+    user: str | None = None,
 ) -> ProcessId:
-    """Start `argv` detached from our session, appending its output to `log_path`."""
+    """Start `argv` detached from our session, appending its output to `log_path`; as `user` if given."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log:
         child = subprocess.Popen(
@@ -81,6 +82,7 @@ def spawn(
             cwd=cwd,
             # Own session: Ctrl-C in the shell that ran `start` must not stop the cluster.
             start_new_session=True,
+            user=user,
         )
     _CHILDREN[child.pid] = child
     stat = read_stat(child.pid)
@@ -98,12 +100,12 @@ def wait_gone(proc_id: ProcessId, timeout: float, interval: float = 0.1) -> bool
         time.sleep(interval)
 
 
-def terminate(proc_id: ProcessId, timeout: float = 15.0) -> bool:
-    """SIGTERM, wait up to `timeout`, then SIGKILL. Returns True if it had to be killed."""
+def terminate(proc_id: ProcessId, timeout: float = 15.0, first: signal.Signals = signal.SIGTERM) -> bool:
+    """`first` (SIGTERM), wait up to `timeout`, then SIGKILL. Returns True if it had to be killed."""
     if not is_running(proc_id):
         return False
     try:
-        os.kill(proc_id.pid, signal.SIGTERM)
+        os.kill(proc_id.pid, first)
     except ProcessLookupError:
         return False
     if wait_gone(proc_id, timeout):

@@ -16,9 +16,9 @@ from localenv.controlplane.ports import (
 
 def test_default_ports_are_the_documented_ones() -> None:
     ports = Ports.default()
-    assert ports == Ports(22379, 22380, 26443, 26257, 28200)
+    assert ports == Ports(22379, 22380, 26443, 26257, 28200, 25432)
     assert ports.vault_cluster == 28201
-    assert ports.all() == [22379, 22380, 26443, 26257, 28200, 28201]
+    assert ports.all() == [22379, 22380, 26443, 26257, 28200, 28201, 25432]
     assert Ports.from_env({}) == ports
 
 
@@ -62,4 +62,4 @@ def test_port_is_free_detects_listener() -> None:
         port = s.getsockname()[1]
         assert not port_is_free(port)
         with pytest.raises(ControlPlaneError, match=f"port {port}"):
-            require_free(Ports(port, port + 1, port + 2, port + 3, port + 4), is_free=port_is_free)
+            require_free(Ports(port, port + 1, port + 2, port + 3, port + 4, port + 5), is_free=port_is_free)

@@ -62,11 +62,15 @@ def test_prepare_and_remove_own_dir(tmp_path: Path) -> None:
 
 
 def _fake(state_dir: Path) -> ControlPlane:
-    ports = Ports(21001, 21002, 22000, 23000, 24000)
-    port_of = dict(zip(COMPONENTS, (21001, 22000, 23000, 24000), strict=True))
+    ports = Ports(21001, 21002, 22000, 23000, 24000, 25000)
+    port_of = dict(zip(COMPONENTS, (21001, 22000, 23000, 24000, 25000), strict=True))
     components = {n: Component(n, port_of[n], [f"/bin/{n}"], state_dir / "logs" / f"{n}.log") for n in COMPONENTS}
     components["etcd"].pid, components["etcd"].start_ticks = 4242, 99
-    return ControlPlane(state_dir, ports, "root-abc", components, unseal_key="KEY=")
+    components["postgres"].user = "postgres"
+    return ControlPlane(
+        state_dir, ports, "root-abc", components, unseal_key="KEY=", postgres_dir=state_dir / "pg",
+        postgres_password="pg-super", postgres_admin_password="pg-admin",
+    )  # fmt: skip
 
 
 def test_env_contract_and_roundtrip(tmp_path: Path) -> None:
@@ -84,6 +88,8 @@ def test_env_contract_and_roundtrip(tmp_path: Path) -> None:
     assert env["ETCD_PID"] == "4242"
     assert "KUBE_APISERVER_PID" not in env
     assert env["VAULT_UNSEAL_KEY"] == "KEY="
+    assert (env["POSTGRES_PORT"], env["POSTGRES_PASSWORD"]) == ("25000", "pg-super")
+    assert (env["POSTGRES_VAULT_ADMIN"], env["POSTGRES_VAULT_ADMIN_PASSWORD"]) == ("vault-admin", "pg-admin")
     assert all(isinstance(v, str) for v in env.values())
     loaded = ControlPlane.load(cp.state_dir)
     assert loaded == cp

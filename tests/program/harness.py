@@ -142,6 +142,15 @@ def demo_secret_values(config: dict[str, Any]) -> dict[str, dict[str, str]]:
     }
 
 
+def demo_database_passwords(config: dict[str, Any]) -> dict[str, str]:
+    """An admin password for every declared database connection."""
+    return {
+        f"{m.get('path', 'database')}/{c['name']}": f"{c['name']}-admin-password"
+        for m in config.get("vault-k8s:databases", [])
+        for c in m.get("connections", [])
+    }
+
+
 def write_kubeconfig(path: Path, contexts: Iterable[str]) -> Path:
     """A kubeconfig with these contexts (each its own cluster and user); what the loader reads."""
     names = list(contexts)
@@ -198,15 +207,24 @@ def run_program(
     check: Any = None,
     recorder: Recorder | None = None,
     env: Mapping[str, str] | None = None,
+    database_passwords: bool = True,
 ) -> Run:
     """Evaluate __main__.py with `config` (values as in a stack file) under mocks.
+
+    With `database_passwords`, a config that declares databases but no `databasePasswords` gets one (secret) per
+    connection, as a user sets them once per stack.
 
     `check(globals)` may return an Output; it is awaited so assertions inside `.apply` run.
     Pass your own `recorder` to inspect registrations when the program raises.
     $KUBECONFIG is `ambient_kubeconfig()` unless `env` says otherwise.
     """
+    secret_keys = list(secret_keys or [])
+    passwords_key = "vault-k8s:databasePasswords"
+    if database_passwords and passwords_key not in config and demo_database_passwords(config):
+        config = {**config, passwords_key: demo_database_passwords(config)}
+        secret_keys.append(passwords_key)
     flat = {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
-    runtime_config.set_all_config(flat, secret_keys or [])
+    runtime_config.set_all_config(flat, secret_keys)
     recorder = recorder if recorder is not None else Recorder()
     pulumi.runtime.set_mocks(
         recorder, project="vault-k8s", stack=stack, preview=False, monitor=RecordingMonitor(recorder)

@@ -399,7 +399,7 @@ CASES = [
     Case(
         "csi-app-with-pki-secret",
         _csi_pki,
-        "config vault-k8s:apps[0].secrets[1]: the csi method delivers kv secrets only",
+        "config vault-k8s:apps[0].secrets[1]: the csi method delivers kv and database secrets only",
     ),
     Case(
         "injector-app-without-file",

@@ -42,6 +42,9 @@ def test_internal_mode_workloads_wait_for_their_controllers() -> None:
         "app-default-webapp-sa-workload": {"csi-driver", "platform-vault"},
         "app-default-webapp-vault-workload": {"platform-vault"},
         **vso("app-default-webapp-vso", "static-webapp-config", "pki-webapp-tls"),
+        "app-default-db-csi-workload": {"csi-driver", "platform-vault"},
+        "app-default-db-injector-workload": {"platform-vault"},
+        **vso("app-default-db-vso", "dynamic-db-creds"),
     }
 
 
@@ -60,10 +63,10 @@ def test_external_mode_workloads_wait_for_their_controllers(prod: Run) -> None:
 
 
 def test_unmanaged_charts_leave_nothing_to_wait_for() -> None:
-    run = run_dev(charts={"managed": False})
+    run = run_dev(charts={"managed": False, "csiRotationPollInterval": "2m"})
     assert run.recorder.of_type(RELEASE) == []
     awaited = releases_awaited(run.recorder)
-    assert len(awaited) == 7 and all(r == set() for r in awaited.values())
+    assert len(awaited) == 13 and all(r == set() for r in awaited.values())
 
 
 VAULT_WRITES = ("vault:index/policy:Policy", "vault:kubernetes/authBackendRole:AuthBackendRole")
@@ -87,7 +90,9 @@ def test_internal_mode_vault_writes_wait_for_the_in_cluster_vault() -> None:
     """The chart's dev Vault must be up before a policy or role is written to it."""
     writes = vault_writes_awaiting(run_dev().recorder)
     assert sorted(writes) == sorted(
-        f"app-default-{sa}-{kind}" for sa in ("webapp-sa", "webapp-vault", "webapp-vso") for kind in ("policy", "role")
+        f"app-default-{sa}-{kind}"
+        for sa in ("webapp-sa", "webapp-vault", "webapp-vso", "db-csi", "db-injector", "db-vso")
+        for kind in ("policy", "role")
     )
     assert set(map(frozenset, writes.values())) == {frozenset({"platform-vault", "platform-kubernetes-config"})}
 

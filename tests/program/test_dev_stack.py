@@ -62,13 +62,42 @@ def test_registers_exactly_these_resources(dev: Run) -> None:
             ),
             ("kubernetes:secrets.hashicorp.com/v1beta1:VaultPKISecret", "app-default-webapp-vso-pki-webapp-tls"),
             ("kubernetes:apps/v1:Deployment", "app-default-webapp-vso-workload"),
+            *DATABASE_RESOURCES,
         ]
     )
 
 
+def _identity(prefix: str) -> list[tuple[str, str]]:
+    return [
+        ("vault-k8s:index:AppIdentity", prefix),
+        ("vault:index/policy:Policy", f"{prefix}-policy"),
+        ("vault:kubernetes/authBackendRole:AuthBackendRole", f"{prefix}-role"),
+        ("kubernetes:core/v1:ServiceAccount", f"{prefix}-sa"),
+    ]
+
+
+DATABASE_RESOURCES = [
+    ("vault-k8s:index:DatabaseEngine", "db-database"),
+    ("vault:index/mount:Mount", "db-database-mount"),
+    ("vault:database/secretBackendConnection:SecretBackendConnection", "db-database-connection-app"),
+    ("vault:generic/endpoint:Endpoint", "db-database-connection-app-rotate-root"),
+    ("vault:database/secretBackendRole:SecretBackendRole", "db-database-role-app-readonly"),
+    *_identity("app-default-db-csi"),
+    ("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass", "app-default-db-csi-spc"),
+    ("kubernetes:core/v1:Pod", "app-default-db-csi-workload"),
+    *_identity("app-default-db-injector"),
+    ("kubernetes:apps/v1:Deployment", "app-default-db-injector-workload"),
+    *_identity("app-default-db-vso"),
+    ("kubernetes:secrets.hashicorp.com/v1beta1:VaultConnection", "app-default-db-vso-connection"),
+    ("kubernetes:secrets.hashicorp.com/v1beta1:VaultAuth", "app-default-db-vso-auth"),
+    ("kubernetes:secrets.hashicorp.com/v1beta1:VaultDynamicSecret", "app-default-db-vso-dynamic-db-creds"),
+    ("kubernetes:apps/v1:Deployment", "app-default-db-vso-workload"),
+]
+
+
 def test_dev_mode_secret_mount_is_not_created_again(dev: Run) -> None:
     mounts = [r.inputs["path"] for r in dev.recorder.of_type("vault:index/mount:Mount")]
-    assert sorted(mounts) == ["for-injection", "kvv2", "pki"]
+    assert sorted(mounts) == ["database", "for-injection", "kvv2", "pki"]
     assert dev.recorder.by_name("kv-secret-db-pass").inputs["mount"] == "secret"
 
 
@@ -89,8 +118,13 @@ def test_vault_chart_runs_dev_server_with_injector_and_csi(dev: Run) -> None:
 def test_csi_driver_release_syncs_secrets(dev: Run) -> None:
     release = dev.recorder.by_name("csi-driver").inputs
     assert (release["name"], release["chart"], release["version"]) == ("csi", "secrets-store-csi-driver", "1.6.0")
-    # The kubelet hands the driver a token for the roles' audience.
-    assert release["values"] == {"syncSecret": {"enabled": True}, "tokenRequests": [{"audience": "vault"}]}
+    # The kubelet hands the driver a token for the roles' audience; the poll replaces the database credentials.
+    assert release["values"] == {
+        "syncSecret": {"enabled": True},
+        "tokenRequests": [{"audience": "vault"}],
+        "enableSecretRotation": True,
+        "rotationPollInterval": "2m",
+    }
 
 
 def test_kubernetes_auth_uses_in_cluster_host(dev: Run) -> None:
@@ -308,5 +342,9 @@ def test_outputs_show_the_tutorial_commands(dev: Run) -> None:
 def test_seeded_values_are_pulumi_secrets(dev: Run) -> None:
     seeded = dev.recorder.of_type("vault:kv/secretV2:SecretV2")
     assert [(r.name, r.secret_inputs) for r in seeded] == [(r.name, {"dataJson"}) for r in seeded] and len(seeded) == 3
-    others = [r for r in dev.recorder.resources if r.secret_inputs and r not in seeded]
-    assert others == []
+    others = [(r.name, r.secret_inputs) for r in dev.recorder.resources if r.secret_inputs and r not in seeded]
+    # The database admin's password, and the rotate-root call's empty body (the provider marks every body secret).
+    assert others == [
+        ("db-database-connection-app", {"postgresql"}),
+        ("db-database-connection-app-rotate-root", {"dataJson"}),
+    ]

@@ -35,23 +35,26 @@ def test_all_three_stacks_ship() -> None:
 def test_stack_builds_every_integration(stack: str, tmp_path: Path) -> None:
     run = run_stack(stack, cwd=_project_with_referenced_files(stack, tmp_path))
     components = sorted(r.type for r in run.recorder.resources if r.type.startswith("vault-k8s:index:"))
+    databases = ["vault-k8s:index:DatabaseEngine"] if stack != "prod" else []
     assert sorted(set(components)) == [
         "vault-k8s:index:AppIdentity",
         "vault-k8s:index:CsiIntegration",
+        *databases,
         "vault-k8s:index:InjectorIntegration",
         "vault-k8s:index:KvEngine",
         "vault-k8s:index:PkiEngine",
         "vault-k8s:index:VaultPlatform",
         "vault-k8s:index:VsoIntegration",
     ]
-    assert components.count("vault-k8s:index:AppIdentity") == 3
+    # Per method: the tutorial's app and, but in prod, a database app.
+    assert components.count("vault-k8s:index:AppIdentity") == (6 if databases else 3)
 
 
 def test_local_stack_leaves_charts_to_the_platform_and_skips_await(tmp_path: Path) -> None:
     run = run_stack("local", cwd=_project_with_referenced_files("local", tmp_path))
     assert run.recorder.of_type("kubernetes:helm.sh/v3:Release") == []
     workloads = run.recorder.of_type("kubernetes:apps/v1:Deployment") + run.recorder.of_type("kubernetes:core/v1:Pod")
-    assert len(workloads) == 3
+    assert len(workloads) == 6
     assert all(w.inputs["metadata"]["annotations"] == {"pulumi.com/skipAwait": "true"} for w in workloads)
     config = run.recorder.by_name("platform-kubernetes-config").inputs
     assert config["kubernetesHost"] == "https://127.0.0.1:26443"

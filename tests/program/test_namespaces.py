@@ -89,7 +89,7 @@ def test_default_and_kube_system_are_never_created(tmp_path: Path) -> None:
 
 
 def test_a_charts_namespace_is_created_before_the_releases(tmp_path: Path) -> None:
-    run = run_with("dev", tmp_path, charts={"namespace": "vault"})
+    run = run_with("dev", tmp_path, charts={"namespace": "vault", "csiRotationPollInterval": "2m"})
     assert set(created(run)) == {"vault"}
     assert assert_placed_after_their_namespace(run) == {"vault": 3}
 

@@ -89,15 +89,19 @@ def test_external_unverified_vault_mounts_no_ca() -> None:
 
 
 def test_csi_driver_defaults() -> None:
+    # dev polls for its database app: the only way the CSI method replaces a database credential.
     assert csi_driver_values(load_stack("dev")) == {
         "syncSecret": {"enabled": True},
         "tokenRequests": [{"audience": "vault"}],
+        "enableSecretRotation": True,
+        "rotationPollInterval": "2m",
     }
 
 
 def test_csi_driver_without_an_audience_requests_no_token() -> None:
     cfg = _with("dev", kubernetesAuth={"audience": None})
-    assert csi_driver_values(cfg) == {"syncSecret": {"enabled": True}}
+    assert "tokenRequests" not in csi_driver_values(cfg)
+    assert csi_driver_values(cfg)["syncSecret"] == {"enabled": True}
 
 
 @pytest.mark.parametrize(("interval", "text"), [("2m", "2m"), (120, "120s")])

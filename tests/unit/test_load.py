@@ -16,18 +16,27 @@ from pydantic import ValidationError
 from stackconfig.load import (
     MODEL_KEYS,
     NAMESPACE,
+    SECRET_KEYS,
     SECRET_VALUES_KEY,
     LoadedConfig,
     StackConfigError,
     _key,
     check_cluster,
+    database_passwords,
     format_validation_error,
     load_stack_config,
     parse_stack_config,
     seed_values,
 )
 from stackconfig.models import KubernetesConfig, StackConfig
-from tests.program.harness import Recorder, ambient_kubeconfig, demo_secret_values, stack_config, write_kubeconfig
+from tests.program.harness import (
+    Recorder,
+    ambient_kubeconfig,
+    demo_database_passwords,
+    demo_secret_values,
+    stack_config,
+    write_kubeconfig,
+)
 from tests.unit import load_stack, raw_stack
 
 DEV_WANTED = {
@@ -94,8 +103,10 @@ def test_constants() -> None:
         "existingNamespaces",
         "kv",
         "pki",
+        "databases",
         "apps",
     )
+    assert SECRET_KEYS == ("secretValues", "databasePasswords")
 
 
 def test_stack_config_error_is_a_run_error() -> None:
@@ -320,7 +331,8 @@ def test_load_reads_both_cas(tmp_path: Path) -> None:
 def test_load_seeds_from_secret_config() -> None:
     config = stack_config("dev")
     config["vault-k8s:secretValues"] = demo_secret_values(config)
-    _set_config(config, ["vault-k8s:secretValues"])
+    config["vault-k8s:databasePasswords"] = demo_database_passwords(config)
+    _set_config(config, ["vault-k8s:secretValues", "vault-k8s:databasePasswords"])
     loaded: dict[str, LoadedConfig] = {}
 
     def make() -> dict[str, pulumi.Output[str]]:
@@ -432,3 +444,33 @@ def test_no_kubeconfig_at_all_says_where_it_looked(tmp_path: Path) -> None:
         f"config vault-k8s:kubernetes.context: no kubeconfig to find 'minikube' in: {tmp_path / '.kube' / 'config'} "
         "does not exist; set kubernetes.kubeconfig or KUBECONFIG"
     )
+
+
+def test_database_passwords_are_secrets_one_per_connection() -> None:
+    cfg = load_stack("dev")
+    resolved = resolve(lambda: database_passwords(cfg, {"database/app": "admin-pw"}, True))
+    assert resolved == {"database/app": ("admin-pw", True)}
+
+
+@pytest.mark.parametrize(
+    ("values", "is_secret", "message"),
+    [
+        (None, False, "config vault-k8s:databasePasswords.database/app: needs the admin's password "
+                      "(pulumi config set --secret --path 'databasePasswords[\"database/app\"]' ...)"),
+        ({"database/app": "pw"}, False,
+         "config vault-k8s:databasePasswords: must be a secret (pulumi config set --secret --path ...)"),
+        ({"database/app": "pw", "database/other": "pw"}, True,
+         "config vault-k8s:databasePasswords.database/other: no such database connection"),
+        ({"database/app": ""}, True, "config vault-k8s:databasePasswords.database/app: needs the admin's password "
+                                     "(pulumi config set --secret --path 'databasePasswords[\"database/app\"]' ...)"),
+        ("pw", True, "config vault-k8s:databasePasswords: must be an object of '<mount>/<connection>': password"),
+    ],
+)  # fmt: skip
+def test_database_passwords_refused(values: Any, is_secret: bool, message: str) -> None:
+    with pytest.raises(StackConfigError) as raised:
+        database_passwords(load_stack("dev"), values, is_secret)
+    assert str(raised.value) == message
+
+
+def test_no_databases_no_passwords() -> None:
+    assert database_passwords(load_stack("prod"), None, False) == {}

@@ -270,7 +270,7 @@ def test_kv_paths_that_merely_contain_data(path: str) -> None:
         (
             lambda r: r["apps"][0]["secrets"][0].update(kind="kv1"),
             "config vault-k8s:apps[0].secrets[0]: Input tag 'kv1' found using 'kind' does not match any of "
-            "the expected tags: 'kv', 'pki'",
+            "the expected tags: 'kv', 'pki', 'database'",
         ),
         (
             lambda r: r["apps"][0]["secrets"][0].update(path="data/db-pass"),
@@ -305,7 +305,7 @@ def _csi_pki(r: dict[str, Any]) -> None:
 @pytest.mark.parametrize(
     ("mutate", "message"),
     [
-        (_csi_pki, "config vault-k8s:apps[0].secrets[1]: the csi method delivers kv secrets only"),
+        (_csi_pki, "config vault-k8s:apps[0].secrets[1]: the csi method delivers kv and database secrets only"),
         (
             lambda r: r["apps"][0]["secrets"][0].update(keys=["password", "user"]),
             "config vault-k8s:apps[0].secrets[0]: csi needs `file` and exactly one key",

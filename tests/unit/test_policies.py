@@ -126,9 +126,20 @@ def dev_run() -> Run:
 def test_policies_are_named_as_each_app_declares(dev_run: Run) -> None:
     """The tutorial's PowerShell variant wrote the csi policy as `injection-app`; the program can't."""
     policies = {r.inputs["name"]: r.inputs["policy"] for r in dev_run.recorder.of_type("vault:index/policy:Policy")}
-    assert policies == {"internal-app": INTERNAL_APP, "injection-app": INJECTION_APP, "vso-app": VSO_APP}
+    creds = 'path "database/creds/app-readonly" {\n  capabilities = ["read"]\n}\n'
+    assert policies == {
+        "internal-app": INTERNAL_APP,
+        "injection-app": INJECTION_APP,
+        "vso-app": VSO_APP,
+        **{f"db-{method}-app": creds for method in ("csi", "injector", "vso")},
+    }
     roles = {
         r.inputs["roleName"]: r.inputs["tokenPolicies"]
         for r in dev_run.recorder.of_type("vault:kubernetes/authBackendRole:AuthBackendRole")
     }
-    assert roles == {"database": ["internal-app"], "injection": ["injection-app"], "vso": ["vso-app"]}
+    assert roles == {
+        "database": ["internal-app"],
+        "injection": ["injection-app"],
+        "vso": ["vso-app"],
+        **{f"db-{method}": [f"db-{method}-app"] for method in ("csi", "injector", "vso")},
+    }

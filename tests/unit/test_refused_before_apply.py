@@ -222,7 +222,7 @@ def test_objects_in_a_namespace_may_be_dns_subdomains() -> None:
         ),
         (
             lambda r: r["apps"].append(_vso_app("other-vso", "webapp-config")),
-            "config vault-k8s:apps[3].secrets[0].secretName: Secret default/webapp-config is already used by "
+            "config vault-k8s:apps[6].secrets[0].secretName: Secret default/webapp-config is already used by "
             "apps[2].secrets[0].secretName",
         ),
         (
@@ -237,7 +237,7 @@ def test_objects_in_a_namespace_may_be_dns_subdomains() -> None:
         ),
         (
             lambda r: r["apps"].append(_csi_app("other-csi", "vault-database")),
-            "config vault-k8s:apps[3].secretProviderClass: SecretProviderClass default/vault-database is already "
+            "config vault-k8s:apps[6].secretProviderClass: SecretProviderClass default/vault-database is already "
             "used by apps[0].secretProviderClass",
         ),
         (
@@ -288,8 +288,8 @@ def test_objects_in_a_namespace_may_be_dns_subdomains() -> None:
         ),
         (
             lambda r: r["apps"].extend([_vso_app("x", "y-static-z"), _vso_app("x-static-y", "z")]),
-            "config vault-k8s:apps[4].secrets[0].secretName: the Pulumi resource name "
-            "'app-default-x-static-y-static-z' is already used by apps[3].secrets[0].secretName",
+            "config vault-k8s:apps[7].secrets[0].secretName: the Pulumi resource name "
+            "'app-default-x-static-y-static-z' is already used by apps[6].secrets[0].secretName",
         ),
     ],
 )
