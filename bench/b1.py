@@ -1,4 +1,4 @@
-"""B1: evaluating the whole program under mocks, against a flat replay of the same registrations."""
+"""B1: evaluating the whole program under mocks, against the flat typed program a user would write instead."""
 
 from __future__ import annotations
 
@@ -104,8 +104,10 @@ def summarize(raw: dict[str, Any], runs: int, started: str, load_before: list[fl
             "statistic": "median",
             "process": "fresh interpreter per sample; wall time from spawn to exit, peak RSS from wait4",
             "program": "__main__.py under pulumi.runtime.set_mocks with the test harness recorder, internal mode",
-            "flat": "bench/flat_program.py replaying the program's recorded custom resources (same type, name, "
-            "inputs, secret inputs, provider) as plain pulumi.CustomResource, verified equal before timing",
+            "flat": "the flat program a user would write instead: bench/flat_typed.py generates it from the program's "
+            "recorded registrations as Python source, one typed SDK constructor per resource (same class, name, "
+            "inputs, secret inputs, provider; CustomResource for kinds without an SDK class), verified equal before "
+            "timing, and runs it like a __main__.py (parse and evaluate)",
             "import_floor": f'python -c "{IMPORT_FLOOR}"',
             "eval_s": "time inside the mocked evaluation only (after imports and config generation)",
             "noise": "2-core machine with unrelated background compilation; medians, not means",

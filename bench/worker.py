@@ -31,36 +31,39 @@ def _program(n: int) -> dict[str, float]:
     return {"setup_s": ready - IMPORTED, "eval_s": time.perf_counter() - ready}
 
 
+def flat_source(path: Path) -> Path:
+    """The generated flat program of a recording (written by `verify`)."""
+    return path.with_suffix(".flat.py")
+
+
 def _flat(path: Path) -> dict[str, float]:
-    from bench import recording
-    from bench.flat_program import replay
+    """Run the generated flat program: parse and evaluate its source, as Python runs a user's __main__.py."""
+    from bench.flat_typed import run
 
-    data = recording.load(path)
-
-    def body() -> None:
-        replay(data)
-
+    program = flat_source(path)
     ready = time.perf_counter()
-    evaluate({}, [], body)
+    source = program.read_text()
+    evaluate({}, [], lambda: run(source, str(program)))
     return {"setup_s": ready - IMPORTED, "eval_s": time.perf_counter() - ready}
 
 
 def _verify(path: Path) -> dict[str, float]:
-    """Replay under the recorder and check the flat program registers what the program did."""
+    """Generate the flat program, run it under the recorder, and check it registers what the program did."""
     from bench import recording
-    from bench.flat_program import replay
+    from bench.flat_typed import generate, run
 
     data = recording.load(path)
+    source = generate(data)
+    flat_source(path).write_text(source)
     recorder = BenchRecorder()
-
-    def body() -> None:
-        replay(data)
-
-    evaluate({}, [], body, recorder)
+    evaluate({}, [], lambda: run(source, str(flat_source(path))), recorder)
     mismatch = recording.compare(data, recording.to_recording(recorder))
     if mismatch:
         raise SystemExit(f"flat program differs from the recorded program: {mismatch}")
-    return {"verified_resources": float(len(recording.custom_resources(data)))}
+    return {
+        "verified_resources": float(len(recording.custom_resources(data))),
+        "source_lines": float(len(source.splitlines())),
+    }
 
 
 def _record(n: int, path: Path) -> dict[str, float]:

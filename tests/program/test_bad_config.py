@@ -7,6 +7,7 @@ program under mocks.
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -586,5 +587,21 @@ def test_the_unmodified_dev_config_registers_resources() -> None:
     assert {r.type for r in recorder.resources} >= {"vault:index/policy:Policy", "kubernetes:helm.sh/v3:Release"}
 
 
-def test_cases_cover_at_least_twelve_distinct_configs() -> None:
-    assert len({c.id for c in CASES}) == len(CASES) >= 12
+def _broken(case: Case) -> str:
+    """The config a case runs with, and whether its secret values are secret, as comparable text."""
+    config = dev_config()
+    case.mutate(config)
+    return json.dumps([config, case.secret_values_are_secret], sort_keys=True, default=repr)
+
+
+@pytest.fixture(scope="module")
+def broken_configs() -> dict[str, str]:
+    return {case.id: _broken(case) for case in CASES}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_each_case_breaks_one_config_of_its_own(case: Case, broken_configs: dict[str, str]) -> None:
+    """A case whose mutation changes nothing, or the same thing as another case, proves nothing of its own."""
+    assert broken_configs[case.id] != json.dumps([dev_config(), True], sort_keys=True, default=repr), case.id
+    same = [other for other, text in broken_configs.items() if text == broken_configs[case.id] and other != case.id]
+    assert same == [], f"{case.id} makes the same config as {same}"
