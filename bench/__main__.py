@@ -30,7 +30,7 @@ def parser() -> argparse.ArgumentParser:
         sub.add_parser(name, help=SECTIONS[name].title)
     prof = sub.add_parser("profile", help="pyinstrument profile of one evaluation with N apps")
     prof.add_argument("n", type=int)
-    prof.add_argument("--flat", action="store_true", help="profile the flat replay instead of the program")
+    prof.add_argument("--flat", action="store_true", help="profile the flat typed program instead of the program")
     prof.add_argument("--json", type=Path, default=None, help="also write the summary as JSON here")
     return top
 

@@ -1,4 +1,5 @@
-"""`python -m bench profile N [--flat]`: where evaluation time goes, by pyinstrument sampling."""
+"""`python -m bench profile N [--flat]`: where evaluation time goes (the program, or the flat typed program), by
+pyinstrument sampling."""
 
 from __future__ import annotations
 
@@ -62,15 +63,15 @@ def summarize(root: Any, top: int = TOP) -> dict[str, Any]:
 
 def _flat_body(n: int) -> Any:
     from bench import recording
-    from bench.flat_program import replay
+    from bench.flat_typed import generate, run
     from bench.measure import worker
 
     path = Path(tempfile.mkdtemp(prefix="bench-profile-")) / f"recording-{n}.json"
     worker("record", n, path)
-    data = recording.load(path)
+    source = generate(recording.load(path))
 
     def body() -> None:
-        replay(data)
+        run(source, "flat.py")
 
     return {}, [], body
 
