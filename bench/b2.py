@@ -111,7 +111,7 @@ def run() -> dict[str, Any]:
         stack = LocalStack(cp.state_dir, cp.env)
         stack.prepare()
         section["floor"] = _empty_program_floor(stack)
-        demo = _measure(stack, "local (3 demo apps)")
+        demo = _measure(stack, "local (6 demo apps)")
         document = yaml.safe_load(stack.config_file.read_text())
         document["config"]["vault-k8s:apps"] += generated_apps(GENERATED_APPS)
         stack.config_file.write_text(yaml.safe_dump(document, sort_keys=False))
