@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +14,7 @@ import yaml
 from pulumi.runtime import config as runtime_config
 from pydantic import ValidationError
 
-from stackconfig.models import KubernetesConfig, StackConfig
+from stackconfig.models import KeyedError, KubernetesConfig, StackConfig, key_text
 
 NAMESPACE = "vault-k8s"
 SECRET_VALUES_KEY = "secretValues"
@@ -44,23 +43,6 @@ class LoadedConfig:
     database_passwords: dict[str, pulumi.Output[str]] = field(default_factory=dict)
 
 
-def _key(loc: tuple[int | str, ...]) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
-_KEY_PREFIX = re.compile(r"^([A-Za-z]\w*(?:\[\d+\])*(?:\.[A-Za-z]\w*(?:\[\d+\])*)*): (.*)$", re.S)
-
-
-def _split_key(key: str) -> list[int | str]:
-    parts: list[int | str] = []
-    for name, index in re.findall(r"([A-Za-z]\w*)|\[(\d+)\]", key):
-        parts.append(name if name else int(index))
-    return parts
-
-
 def format_validation_error(error: ValidationError) -> str:
     """One line per problem: `vault-k8s:<key>: <reason>`."""
     lines = []
@@ -74,12 +56,11 @@ def format_validation_error(error: ValidationError) -> str:
             if not (p in REF_KINDS and i >= 2 and raw_loc[i - 2] == "secrets" and isinstance(raw_loc[i - 1], int))
         )
         reason = str(item["msg"]).removeprefix("Value error, ")
-        # Cross-field rules name the key they are about at the start of their message.
-        match = _KEY_PREFIX.match(reason)
-        if match:
-            loc = (*loc, *_split_key(match.group(1)))
-            reason = match.group(2)
-        lines.append(f"config {NAMESPACE}:{_key(loc)}: {reason}" if loc else f"config {NAMESPACE}: {reason}")
+        # Cross-field rules carry the key they are about, relative to the model that raised them.
+        raised = (item.get("ctx") or {}).get("error")
+        if isinstance(raised, KeyedError):
+            loc, reason = (*loc, *raised.key), raised.reason
+        lines.append(f"config {NAMESPACE}:{key_text(loc)}: {reason}" if loc else f"config {NAMESPACE}: {reason}")
     return "\n".join(lines)
 
 

@@ -29,6 +29,28 @@ KEY_BITS = {"rsa": (2048, 3072, 4096, 8192), "ec": (224, 256, 384, 521)}
 DEFAULT_KEY_BITS = {"rsa": 2048, "ec": 256}
 
 
+Key = tuple[str | int, ...]
+"""A config key as data: `("apps", 0, "secrets", 1)` is `apps[0].secrets[1]`."""
+
+
+def key_text(key: Key) -> str:
+    """The key as the config spells it: `apps[0].secrets[1]`."""
+    text = ""
+    for part in key:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+class KeyedError(ValueError):
+    """A refused value and the key it is about, relative to the model whose validator raises it. The loader
+    appends the key to where pydantic found the model, so it is never parsed back out of the text."""
+
+    def __init__(self, key: Key, reason: str):
+        super().__init__(f"{key_text(key)}: {reason}")
+        self.key = key
+        self.reason = reason
+
+
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True)
 
@@ -197,16 +219,17 @@ class VaultConfig(Model):
     @model_validator(mode="after")
     def _external_needs_tls_material(self) -> VaultConfig:
         if self.mode == "external" and "workload_address" not in self.model_fields_set:
-            raise ValueError(
-                "workloadAddress: is required in external mode (the default http://vault.default:8200 is the "
-                "in-cluster Vault of internal mode); set the address pods reach Vault at"
+            raise KeyedError(
+                ("workloadAddress",),
+                "is required in external mode (the default http://vault.default:8200 is the "
+                "in-cluster Vault of internal mode); set the address pods reach Vault at",
             )
         if self.mode == "external":
             https = self.workload_address.startswith("https://") or (self.address or "").startswith("https://")
             if https and not self.ca_cert_file and not self.skip_tls_verify:
-                raise ValueError(
-                    "caCertFile: is required for an https external Vault "
-                    "(the CA that signed the Vault server certificate)"
+                raise KeyedError(
+                    ("caCertFile",),
+                    "is required for an https external Vault (the CA that signed the Vault server certificate)",
                 )
         return self
 
@@ -292,13 +315,15 @@ class PkiRoleDecl(Model):
     @model_validator(mode="after")
     def _ttl_order(self) -> PkiRoleDecl:
         if parse_duration(self.max_ttl) < parse_duration(self.ttl):
-            raise ValueError(f"maxTtl: {self.max_ttl} is below ttl {self.ttl}")
+            raise KeyedError(("maxTtl",), f"{self.max_ttl} is below ttl {self.ttl}")
         allowed = KEY_BITS.get(self.key_type)
         if allowed is None and self.key_bits is not None:
-            raise ValueError(f"keyBits: {self.key_type} keys have one size; leave keyBits unset")
+            raise KeyedError(("keyBits",), f"{self.key_type} keys have one size; leave keyBits unset")
         if allowed is not None and self.key_bits is not None and self.key_bits not in allowed:
             sizes = ", ".join(str(b) for b in allowed)
-            raise ValueError(f"keyBits: {self.key_bits} is not a size Vault takes for {self.key_type} keys ({sizes})")
+            raise KeyedError(
+                ("keyBits",), f"{self.key_bits} is not a size Vault takes for {self.key_type} keys ({sizes})"
+            )
         return self
 
     def key_size(self) -> int | None:
@@ -344,28 +369,34 @@ class PkiMountDecl(Model):
                 ("default_lease_ttl", "defaultLeaseTtl", "tuning"),
             ):
                 if field_name in self.model_fields_set:
-                    raise ValueError(
-                        f"{key}: an existing mount keeps its own {what}; remove {key} "
-                        "(the program manages only the roles of an existing mount)"
+                    raise KeyedError(
+                        (key,),
+                        f"an existing mount keeps its own {what}; remove {key} "
+                        "(the program manages only the roles of an existing mount)",
                     )
             return self
         if self.root is None:
-            raise ValueError(
-                "root: is required for a mount the program creates (it issues from an internal root); "
-                "`existing: true` adopts a mount that has its CA"
+            raise KeyedError(
+                ("root",),
+                "is required for a mount the program creates (it issues from an internal root); "
+                "`existing: true` adopts a mount that has its CA",
             )
         if parse_duration(self.max_lease_ttl) < parse_duration(self.default_lease_ttl):
-            raise ValueError(f"maxLeaseTtl: {self.max_lease_ttl} is below defaultLeaseTtl {self.default_lease_ttl}")
+            raise KeyedError(
+                ("maxLeaseTtl",), f"{self.max_lease_ttl} is below defaultLeaseTtl {self.default_lease_ttl}"
+            )
         if parse_duration(self.root.ttl) > parse_duration(self.max_lease_ttl):
-            raise ValueError(
-                f"root.ttl: {self.root.ttl} exceeds the mount's maxLeaseTtl {self.max_lease_ttl}; Vault would cut "
-                "the root CA to maxLeaseTtl: raise maxLeaseTtl (the roles' maxTtl still bounds what they issue)"
+            raise KeyedError(
+                ("root", "ttl"),
+                f"{self.root.ttl} exceeds the mount's maxLeaseTtl {self.max_lease_ttl}; Vault would cut "
+                "the root CA to maxLeaseTtl: raise maxLeaseTtl (the roles' maxTtl still bounds what they issue)",
             )
         for index, role in enumerate(self.roles):
             if parse_duration(role.max_ttl) > parse_duration(self.max_lease_ttl):
-                raise ValueError(
-                    f"roles[{index}].maxTtl: {role.max_ttl} exceeds the mount's maxLeaseTtl {self.max_lease_ttl}; "
-                    "Vault would cut the certificates to maxLeaseTtl"
+                raise KeyedError(
+                    ("roles", index, "maxTtl"),
+                    f"{role.max_ttl} exceeds the mount's maxLeaseTtl {self.max_lease_ttl}; "
+                    "Vault would cut the certificates to maxLeaseTtl",
                 )
         return self
 
@@ -472,14 +503,15 @@ class DatabaseRoleDecl(Model):
         ):
             for index, statement in enumerate(statements):
                 if "{{name}}" not in statement:
-                    raise ValueError(
-                        f"{key}[{index}]: has no {{{{name}}}}: Vault puts the generated user's name there; "
-                        'a statement without it acts on someone else (e.g. CREATE ROLE "{{name}}" ...)'
+                    raise KeyedError(
+                        (key, index),
+                        "has no {{name}}: Vault puts the generated user's name there; "
+                        'a statement without it acts on someone else (e.g. CREATE ROLE "{{name}}" ...)',
                     )
         if parse_duration(self.default_ttl) == 0:
-            raise ValueError("defaultTtl: must be above 0 (0 means the mount's default lease)")
+            raise KeyedError(("defaultTtl",), "must be above 0 (0 means the mount's default lease)")
         if parse_duration(self.max_ttl) < parse_duration(self.default_ttl):
-            raise ValueError(f"maxTtl: {self.max_ttl} is below defaultTtl {self.default_ttl}")
+            raise KeyedError(("maxTtl",), f"{self.max_ttl} is below defaultTtl {self.default_ttl}")
         return self
 
 
@@ -500,18 +532,21 @@ class DatabaseMountDecl(Model):
         _reject_duplicates([c.name for c in self.connections], "connections", "name")
         _reject_duplicates([r.name for r in self.roles], "roles", "name")
         if parse_duration(self.max_lease_ttl) < parse_duration(self.default_lease_ttl):
-            raise ValueError(f"maxLeaseTtl: {self.max_lease_ttl} is below defaultLeaseTtl {self.default_lease_ttl}")
+            raise KeyedError(
+                ("maxLeaseTtl",), f"{self.max_lease_ttl} is below defaultLeaseTtl {self.default_lease_ttl}"
+            )
         connections = {c.name for c in self.connections}
         for index, role in enumerate(self.roles):
             if role.connection not in connections:
-                raise ValueError(
-                    f"roles[{index}].connection: {role.connection!r} is not declared under `connections` "
-                    f"({', '.join(sorted(connections))})"
+                raise KeyedError(
+                    ("roles", index, "connection"),
+                    f"{role.connection!r} is not declared under `connections` ({', '.join(sorted(connections))})",
                 )
             if parse_duration(role.max_ttl) > parse_duration(self.max_lease_ttl):
-                raise ValueError(
-                    f"roles[{index}].maxTtl: {role.max_ttl} exceeds the mount's maxLeaseTtl {self.max_lease_ttl}; "
-                    "Vault would cut the leases to maxLeaseTtl"
+                raise KeyedError(
+                    ("roles", index, "maxTtl"),
+                    f"{role.max_ttl} exceeds the mount's maxLeaseTtl {self.max_lease_ttl}; "
+                    "Vault would cut the leases to maxLeaseTtl",
                 )
         return self
 
@@ -557,10 +592,11 @@ class WorkloadDecl(Model):
             try:
                 _label(key, value)
             except ValueError as error:
-                raise ValueError(f"labels: {error}") from None
+                raise KeyedError(("labels",), str(error)) from None
         if not self.labels and len(self.name) > 63:
-            raise ValueError(
-                f"name: {self.name!r} is too long for the default label app=<name> (at most 63 characters); set labels"
+            raise KeyedError(
+                ("name",),
+                f"{self.name!r} is too long for the default label app=<name> (at most 63 characters); set labels",
             )
         return self
 
@@ -597,49 +633,51 @@ class AppDecl(Model):
     @model_validator(mode="after")
     def _method_fields(self) -> AppDecl:
         for index, ref in enumerate(self.secrets):
-            where = f"secrets[{index}]"
+            where: Key = ("secrets", index)
             if self.method == "csi":
                 if isinstance(ref, PkiRef):
-                    raise ValueError(f"{where}: the csi method delivers kv and database secrets only")
+                    raise KeyedError(where, "the csi method delivers kv and database secrets only")
                 if not ref.file or (isinstance(ref, KvRef) and len(ref.keys) != 1):
-                    raise ValueError(f"{where}: csi needs `file`" + (" and exactly one key" * isinstance(ref, KvRef)))
+                    raise KeyedError(where, "csi needs `file`" + (" and exactly one key" * isinstance(ref, KvRef)))
                 if not _FILE_NAME.match(ref.file):
-                    raise ValueError(f"{where}: {ref.file!r} is not a plain file name")
+                    raise KeyedError(where, f"{ref.file!r} is not a plain file name")
             elif self.method == "injector":
                 files = [ref.cert_file, ref.key_file] if isinstance(ref, PkiRef) else [ref.file]
                 if not all(files):
                     needed = "certFile and keyFile" if isinstance(ref, PkiRef) else "file"
-                    raise ValueError(f"{where}: the injector method needs {needed}")
+                    raise KeyedError(where, f"the injector method needs {needed}")
                 for file in files:
                     if not _FILE_NAME.match(file or ""):
-                        raise ValueError(f"{where}: {file!r} is not a plain file name")
+                        raise KeyedError(where, f"{file!r} is not a plain file name")
             elif not ref.secret_name:
-                raise ValueError(f"{where}: the vso method needs secretName")
+                raise KeyedError(where, "the vso method needs secretName")
             elif isinstance(ref, PkiRef):
                 try:
                     _crd_duration(ref.ttl, "smhd", "VaultPKISecret.ttl")
                 except ValueError as error:
-                    raise ValueError(f"{where}.ttl: {error}") from None
+                    raise KeyedError((*where, "ttl"), str(error)) from None
             elif isinstance(ref, KvRef):
                 for key in ref.keys:
                     env = key.upper().replace("-", "_")
                     if not _SECRET_KEY.match(key) or len(key) > 253 or not _ENV_NAME.match(env):
-                        raise ValueError(
-                            f"{where}.keys: {key!r} cannot be a Secret key and environment variable "
-                            "(letters, digits, '-', '_' and '.', not starting with a digit)"
+                        raise KeyedError(
+                            (*where, "keys"),
+                            f"{key!r} cannot be a Secret key and environment variable "
+                            "(letters, digits, '-', '_' and '.', not starting with a digit)",
                         )
         if self.method == "csi" and not self.secret_provider_class:
-            raise ValueError("secretProviderClass: is required for the csi method")
+            raise KeyedError(("secretProviderClass",), "is required for the csi method")
         if self.method == "vso" and self.workload.kind == "Pod":
-            raise ValueError(
-                "workload.kind: vso restarts its workload when a secret changes (rolloutRestartTargets), "
-                "which a bare Pod cannot do; use Deployment"
+            raise KeyedError(
+                ("workload", "kind"),
+                "vso restarts its workload when a secret changes (rolloutRestartTargets), "
+                "which a bare Pod cannot do; use Deployment",
             )
         written: set[str] = set()
         for ref_index, ref in enumerate(self.secrets):
             for name in _files(ref, self.method):
                 if name in written:
-                    raise ValueError(f"secrets[{ref_index}]: file {name!r} is written by another secret too")
+                    raise KeyedError(("secrets", ref_index), f"file {name!r} is written by another secret too")
                 written.add(name)
         return self
 
@@ -672,9 +710,10 @@ class StackConfig(Model):
     @model_validator(mode="after")
     def _cross_references(self) -> StackConfig:
         if self.production and self.kubernetes is None:
-            raise ValueError(
-                "kubernetes: is required in production: name the cluster's context (and kubeconfig unless it is "
-                "in $KUBECONFIG or ~/.kube/config), so the stack never deploys wherever KUBECONFIG points"
+            raise KeyedError(
+                ("kubernetes",),
+                "is required in production: name the cluster's context (and kubeconfig unless it is "
+                "in $KUBECONFIG or ~/.kube/config), so the stack never deploys wherever KUBECONFIG points",
             )
         _reject_duplicates([m.path for m in self.kv], "kv", "path")
         _reject_duplicates([m.path for m in self.pki], "pki", "path")
@@ -682,10 +721,10 @@ class StackConfig(Model):
         kv_paths = {m.path for m in self.kv}
         for index, pki_mount in enumerate(self.pki):
             if pki_mount.path in kv_paths:
-                raise ValueError(f"pki[{index}].path: {pki_mount.path!r} is a kv mount path too")
+                raise KeyedError(("pki", index, "path"), f"{pki_mount.path!r} is a kv mount path too")
         for index, db_mount in enumerate(self.databases):
             if db_mount.path in kv_paths | {m.path for m in self.pki}:
-                raise ValueError(f"databases[{index}].path: {db_mount.path!r} is a kv or pki mount path too")
+                raise KeyedError(("databases", index, "path"), f"{db_mount.path!r} is a kv or pki mount path too")
         for field_name in ("name", "policy", "role"):
             _reject_duplicates([getattr(a, field_name) for a in self.apps], "apps", field_name)
         kv = {m.path: m for m in self.kv}
@@ -693,7 +732,7 @@ class StackConfig(Model):
         databases = {m.path: m for m in self.databases}
         for index, app in enumerate(self.apps):
             for ref_index, ref in enumerate(app.secrets):
-                where = f"apps[{index}].secrets[{ref_index}]"
+                where: Key = ("apps", index, "secrets", ref_index)
                 if isinstance(ref, KvRef):
                     _check_kv_ref(ref, kv, where)
                 elif isinstance(ref, PkiRef):
@@ -703,31 +742,34 @@ class StackConfig(Model):
                     if app.method == "csi":
                         _check_csi_database(self.charts.csi_rotation_poll_interval, role, app, where)
         if self.kubernetes_auth.host in {self.vault.address, self.vault.workload_address}:
-            raise ValueError(
-                "kubernetesAuth.host: is the Vault address; set it to the Kubernetes API address as Vault reaches it"
+            raise KeyedError(
+                ("kubernetesAuth", "host"),
+                "is the Vault address; set it to the Kubernetes API address as Vault reaches it",
             )
         if self.vault.mode == "internal":
             # The chart's dev server starts empty but for `secret/`: there is nothing else to adopt.
             if self.kubernetes_auth.existing:
-                raise ValueError(
-                    "kubernetesAuth.existing: the internal dev-mode Vault starts without a kubernetes auth mount; "
-                    "existing is for an external Vault"
+                raise KeyedError(
+                    ("kubernetesAuth", "existing"),
+                    "the internal dev-mode Vault starts without a kubernetes auth mount; "
+                    "existing is for an external Vault",
                 )
             for index, pki_mount in enumerate(self.pki):
                 if pki_mount.existing:
-                    raise ValueError(
-                        f"pki[{index}].existing: the internal dev-mode Vault starts without PKI mounts; "
-                        "existing is for an external Vault"
+                    raise KeyedError(
+                        ("pki", index, "existing"),
+                        "the internal dev-mode Vault starts without PKI mounts; existing is for an external Vault",
                     )
         if self.vault.mode == "external":
             if not self.kubernetes_auth.ca_cert_file:
-                raise ValueError(
-                    "kubernetesAuth.caCertFile: is required in external mode "
-                    "(Vault must verify the Kubernetes API it calls)"
+                raise KeyedError(
+                    ("kubernetesAuth", "caCertFile"),
+                    "is required in external mode (Vault must verify the Kubernetes API it calls)",
                 )
             if self.kubernetes_auth.host == KubernetesAuthConfig().host:
-                raise ValueError(
-                    "kubernetesAuth.host: must be set in external mode to a Kubernetes API address that Vault can reach"
+                raise KeyedError(
+                    ("kubernetesAuth", "host"),
+                    "must be set in external mode to a Kubernetes API address that Vault can reach",
                 )
         _reject_same_objects(self)
         _reject_same_resource_names(self)
@@ -737,68 +779,77 @@ class StackConfig(Model):
         return {app.method for app in self.apps}
 
 
-def _check_kv_ref(ref: KvRef, kv: dict[str, KvMountDecl], where: str) -> None:
+def _check_lease_order(max_lease_ttl: str | int, default_lease_ttl: str | int) -> None:
+    if parse_duration(max_lease_ttl) < parse_duration(default_lease_ttl):
+        raise KeyedError(("maxLeaseTtl",), f"{max_lease_ttl} is below defaultLeaseTtl {default_lease_ttl}")
+
+
+def _check_kv_ref(ref: KvRef, kv: dict[str, KvMountDecl], where: Key) -> None:
     mount = kv.get(ref.mount)
     if mount is None:
-        raise ValueError(f"{where}: kv mount {ref.mount!r} is not declared under `kv`")
+        raise KeyedError(where, f"kv mount {ref.mount!r} is not declared under `kv`")
     declared = {s.path: s for s in mount.secrets}
     secret = declared.get(ref.path)
     if secret is None:
-        raise ValueError(f"{where}: secret {ref.path!r} is not declared in kv mount {ref.mount!r}")
+        raise KeyedError(where, f"secret {ref.path!r} is not declared in kv mount {ref.mount!r}")
     missing = [k for k in ref.keys if k not in secret.keys]
     if missing:
-        raise ValueError(f"{where}: keys {missing} are not declared for {ref.mount}/{ref.path}")
+        raise KeyedError(where, f"keys {missing} are not declared for {ref.mount}/{ref.path}")
 
 
-def _check_pki_ref(ref: PkiRef, pki: dict[str, PkiMountDecl], where: str) -> None:
+def _check_pki_ref(ref: PkiRef, pki: dict[str, PkiMountDecl], where: Key) -> None:
     mount = pki.get(ref.mount)
     if mount is None:
-        raise ValueError(f"{where}: pki mount {ref.mount!r} is not declared under `pki`")
+        raise KeyedError(where, f"pki mount {ref.mount!r} is not declared under `pki`")
     role = next((r for r in mount.roles if r.name == ref.role), None)
     if role is None:
-        raise ValueError(f"{where}: pki role {ref.role!r} is not declared in mount {ref.mount!r}")
+        raise KeyedError(where, f"pki role {ref.role!r} is not declared in mount {ref.mount!r}")
     if parse_duration(ref.ttl) > parse_duration(role.max_ttl):
-        raise ValueError(f"{where}: ttl {ref.ttl} exceeds the role's maxTtl {role.max_ttl}")
+        raise KeyedError(where, f"ttl {ref.ttl} exceeds the role's maxTtl {role.max_ttl}")
 
 
-def _check_database_ref(ref: DatabaseRef, databases: dict[str, DatabaseMountDecl], where: str) -> DatabaseRoleDecl:
+def _check_database_ref(ref: DatabaseRef, databases: dict[str, DatabaseMountDecl], where: Key) -> DatabaseRoleDecl:
     mount = databases.get(ref.mount)
     if mount is None:
-        raise ValueError(f"{where}: database mount {ref.mount!r} is not declared under `databases`")
+        raise KeyedError(where, f"database mount {ref.mount!r} is not declared under `databases`")
     role = next((r for r in mount.roles if r.name == ref.role), None)
     if role is None:
-        raise ValueError(f"{where}: database role {ref.role!r} is not declared in mount {ref.mount!r}")
+        raise KeyedError(where, f"database role {ref.role!r} is not declared in mount {ref.mount!r}")
     return role
 
 
-def _check_csi_database(poll: str | int | None, role: DatabaseRoleDecl, app: AppDecl, where: str) -> None:
+def _check_csi_database(poll: str | int | None, role: DatabaseRoleDecl, app: AppDecl, where: Key) -> None:
     """The CSI provider neither renews nor revokes leases: a credential lives until its lease (or the login token
     it was read with) ends, and only the driver's rotation poll, which reads `creds/` again, replaces it."""
     if poll is None:
-        raise ValueError(
-            f"{where}: the csi method never renews a database lease: the user it delivers is dropped after "
+        raise KeyedError(
+            where,
+            f"the csi method never renews a database lease: the user it delivers is dropped after "
             f"defaultTtl {role.default_ttl} and never replaced. Set charts.csiRotationPollInterval below "
-            "defaultTtl (each poll creates a new database user), or use the injector or vso method"
+            "defaultTtl (each poll creates a new database user), or use the injector or vso method",
         )
     seconds = parse_duration(poll)
     bound = min(parse_duration(role.default_ttl), parse_duration(app.token_ttl))
     if seconds >= bound:
-        raise ValueError(
-            f"{where}: charts.csiRotationPollInterval {poll} is not below the credential's life "
+        raise KeyedError(
+            where,
+            f"charts.csiRotationPollInterval {poll} is not below the credential's life "
             f"(defaultTtl {role.default_ttl}, or the login token's tokenTtl {app.token_ttl}, whichever is less): "
-            "the pod would hold a dropped user until the next poll"
+            "the pod would hold a dropped user until the next poll",
         )
 
 
-def _claim(seen: dict[tuple[str, ...], str], key: tuple[str, ...], where: str, what: str) -> None:
+def _claim(seen: dict[tuple[str, ...], Key | str], key: tuple[str, ...], where: Key | str, what: str) -> None:
+    """`where`: the config key that declares `key`, or a description of what the program makes there."""
     other = seen.setdefault(key, where)
     if other != where:
-        raise ValueError(f"{where}: {what} is already used by {other}")
+        assert isinstance(where, tuple)  # the program's own objects are claimed first
+        raise KeyedError(where, f"{what} is already used by {other if isinstance(other, str) else key_text(other)}")
 
 
 def _reject_same_objects(cfg: StackConfig) -> None:
     """Two declarations of one Kubernetes object: the second create fails, or two writers fight over it."""
-    seen: dict[tuple[str, ...], str] = {}
+    seen: dict[tuple[str, ...], Key | str] = {}
     if cfg.vault.mode == "external":
         reviewer = cfg.kubernetes_auth.reviewer
         account = reviewer.service_account
@@ -809,53 +860,54 @@ def _reject_same_objects(cfg: StackConfig) -> None:
             for namespace in sorted({cfg.charts.namespace, *(a.namespace for a in cfg.apps)}):
                 _claim(seen, ("Secret", namespace, names.CA_SECRET_NAME), "the program for Vault's CA", "")
     for index, app in enumerate(cfg.apps):
-        where = f"apps[{index}]"
         ns = app.namespace
-        objects = [
-            ("ServiceAccount", app.service_account, "serviceAccount"),
-            (app.workload.kind, app.workload.name, "workload.name"),
+        objects: list[tuple[str, str, Key]] = [
+            ("ServiceAccount", app.service_account, ("serviceAccount",)),
+            (app.workload.kind, app.workload.name, ("workload", "name")),
         ]
         if app.secret_provider_class:
-            objects.append(("SecretProviderClass", app.secret_provider_class, "secretProviderClass"))
+            objects.append(("SecretProviderClass", app.secret_provider_class, ("secretProviderClass",)))
         if app.method == "vso":
-            objects += [("Secret", r.secret_name or "", f"secrets[{i}].secretName") for i, r in enumerate(app.secrets)]
+            objects += [
+                ("Secret", r.secret_name or "", ("secrets", i, "secretName")) for i, r in enumerate(app.secrets)
+            ]
         for kind, name, key in objects:
-            _claim(seen, (kind, ns, name), f"{where}.{key}", f"{kind} {ns}/{name}")
+            _claim(seen, (kind, ns, name), ("apps", index, *key), f"{kind} {ns}/{name}")
 
 
 def _reject_same_resource_names(cfg: StackConfig) -> None:
     """Two declarations that the components would register under one Pulumi name (and type)."""
-    seen: dict[tuple[str, ...], str] = {}
+    seen: dict[tuple[str, ...], Key | str] = {}
 
-    def claim(kind: str, name: str, where: str) -> None:
+    def claim(kind: str, name: str, where: Key) -> None:
         _claim(seen, (kind, name), where, f"the Pulumi resource name {name!r}")
 
     for i, kv_mount in enumerate(cfg.kv):
         for j, secret in enumerate(kv_mount.secrets):
             if secret.seed:
                 name = names.kv_secret(names.kv_engine(kv_mount.path), secret.path)
-                claim("kv secret", name, f"kv[{i}].secrets[{j}].path")
+                claim("kv secret", name, ("kv", i, "secrets", j, "path"))
     for i, pki_mount in enumerate(cfg.pki):
         for j, role in enumerate(pki_mount.roles):
             name = names.pki_role(names.pki_engine(pki_mount.path), role.name)
-            claim("pki role", name, f"pki[{i}].roles[{j}].name")
+            claim("pki role", name, ("pki", i, "roles", j, "name"))
     for i, app in enumerate(cfg.apps):
         prefix = names.app_prefix(app.namespace, app.service_account)
         # `a-b`/`c` and `a`/`b-c` meet here; the same account twice is refused as a duplicate object already.
-        claim("app", prefix, f"apps[{i}].serviceAccount")
+        claim("app", prefix, ("apps", i, "serviceAccount"))
         if app.method != "vso":
             continue
         for j, ref in enumerate(app.secrets):
             kind = "static" if isinstance(ref, KvRef) else "pki" if isinstance(ref, PkiRef) else "dynamic"
             name = names.vso_synced(prefix, kind, ref.secret_name or "")
-            claim(kind, name, f"apps[{i}].secrets[{j}].secretName")
+            claim(kind, name, ("apps", i, "secrets", j, "secretName"))
 
 
 def _reject_duplicates(values: list[str], list_key: str, field_name: str) -> None:
     seen: set[str] = set()
     for index, value in enumerate(values):
         if value in seen:
-            raise ValueError(f"{list_key}[{index}].{field_name}: duplicate {value!r}")
+            raise KeyedError((list_key, index, field_name), f"duplicate {value!r}")
         seen.add(value)
 
 

@@ -20,7 +20,6 @@ from stackconfig.load import (
     SECRET_VALUES_KEY,
     LoadedConfig,
     StackConfigError,
-    _key,
     check_cluster,
     database_passwords,
     format_validation_error,
@@ -28,7 +27,7 @@ from stackconfig.load import (
     parse_stack_config,
     seed_values,
 )
-from stackconfig.models import KubernetesConfig, StackConfig
+from stackconfig.models import KeyedError, KubernetesConfig, StackConfig, key_text
 from tests.program.harness import (
     Recorder,
     ambient_kubeconfig,
@@ -128,7 +127,23 @@ def test_stack_config_error_is_a_run_error() -> None:
     ],
 )
 def test_key(loc: tuple[int | str, ...], key: str) -> None:
-    assert _key(loc) == key
+    assert key_text(loc) == key
+
+
+def test_a_keyed_error_carries_its_key_as_data() -> None:
+    """The loader appends the key to pydantic's location; nothing is parsed back out of the message, so a reason
+    that itself looks like `key: text` stays whole."""
+    error = KeyedError(("roles", 0, "maxTtl"), "note: 48h exceeds the mount's maxLeaseTtl")
+    assert (error.key, error.reason, str(error)) == (
+        ("roles", 0, "maxTtl"),
+        "note: 48h exceeds the mount's maxLeaseTtl",
+        "roles[0].maxTtl: note: 48h exceeds the mount's maxLeaseTtl",
+    )
+    raw = raw_stack("dev")
+    raw["apps"][0]["secrets"][0]["file"] = "a b"
+    assert format_validation_error(validation_error(raw)) == (
+        "config vault-k8s:apps[0].secrets[0]: 'a b' is not a plain file name"
+    )
 
 
 def test_top_level_kv_and_pki_keep_their_names() -> None:
