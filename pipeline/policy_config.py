@@ -12,31 +12,31 @@ import sys
 from collections.abc import Mapping
 from typing import Any, Final
 
-from policy.pack import POLICY_NAMES, PRODUCTION_KEY
+from policy.pack import POLICY_NAMES
+from policy.production import PRODUCTION_KEY, ProductionFlagError, parse_production
 
 MANDATORY: Final = "mandatory"
 ADVISORY: Final = "advisory"
 
 
 class ConfigError(ValueError):
-    """The production flag is present but not a boolean."""
+    """The stack config or its production flag cannot be read."""
 
 
 def production_flag(stack_config: Mapping[str, Any]) -> bool:
-    """The flag from `pulumi config --json` output; absent means false."""
+    """The flag from `pulumi config --json` output, read as the program reads it; absent means false."""
     entry = stack_config.get(PRODUCTION_KEY)
     if entry is None:
         return False
     if not isinstance(entry, Mapping):
         raise ConfigError(f"{PRODUCTION_KEY} has an unexpected shape: {entry!r}")
-    if isinstance(entry.get("objectValue"), bool):
-        return bool(entry["objectValue"])
-    value = entry.get("value")
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    raise ConfigError(f"{PRODUCTION_KEY} must be true or false, got {value!r}")
+    value = entry["objectValue"] if isinstance(entry.get("objectValue"), bool) else entry.get("value")
+    if value is None:
+        raise ConfigError(f"{PRODUCTION_KEY} has no value: {entry!r}")
+    try:
+        return parse_production(value)
+    except ProductionFlagError as error:
+        raise ConfigError(str(error)) from None
 
 
 def pack_config(production: bool) -> dict[str, str]:

@@ -16,10 +16,10 @@ from pulumi_policy import (
 )
 
 from policy import kubernetes_rules, vault_rules
-from policy.values import truthy, unwrap
+from policy.production import PRODUCTION_KEY, parse_production
+from policy.values import unwrap
 
 PACK_NAME: Final = "vault-k8s-guardrails"
-PRODUCTION_KEY: Final = "vault-k8s:production"
 
 ResourceRule = Callable[[str, Mapping[str, Any]], list[str]]
 
@@ -109,14 +109,15 @@ POLICY_NAMES: Final = [p.name for p in POLICIES]
 
 
 def production_from_config_env(raw: str | None) -> bool:
-    """Read the production flag from the stack config the CLI hands the pack (PULUMI_CONFIG)."""
+    """Read the production flag from the stack config the CLI hands the pack (PULUMI_CONFIG); a flag that is not
+    a boolean stops the pack (ProductionFlagError) rather than running it advisory."""
     if not raw:
         return False
     try:
         config = json.loads(raw)
     except json.JSONDecodeError:
         return False
-    return isinstance(config, dict) and truthy(config.get(PRODUCTION_KEY)) is True
+    return isinstance(config, dict) and parse_production(config.get(PRODUCTION_KEY))
 
 
 def default_enforcement(config_env: str | None) -> EnforcementLevel:

@@ -19,13 +19,16 @@ def test_flag_absent_means_advisory() -> None:
         ({"value": "false", "secret": False}, False),
         ({"value": "true", "objectValue": True, "secret": False}, True),
         ({"value": True}, True),
+        # The program's config model reads these as booleans too.
+        ({"value": "yes"}, True),
+        ({"value": "0"}, False),
     ],
 )
 def test_flag_spellings(entry: dict[str, object], expected: bool) -> None:
     assert production_flag({"vault-k8s:production": entry}) is expected
 
 
-@pytest.mark.parametrize("entry", [{"value": "yes"}, {"secret": True}, "true"])
+@pytest.mark.parametrize("entry", [{"value": "maybe"}, {"value": "2"}, {"secret": True}, "true"])
 def test_anything_else_is_an_error(entry: object) -> None:
     with pytest.raises(ConfigError):
         production_flag({"vault-k8s:production": entry})
