@@ -8,8 +8,6 @@ import sys
 from functools import partial
 from pathlib import Path
 
-import yaml
-
 from derive.durations import parse_duration
 from derive.paths import database_creds_path, kv2_api_path, pki_issue_path
 from derive.workloads import workload_labels
@@ -21,15 +19,13 @@ from localenv.controlplane.vaultserver import SERVER_ENV, server_from_env, serve
 from localenv.controlplane.waiting import wait_until
 from localenv.database import SELECT_ITEMS, Postgres
 from localenv.delivered import agent_view, key_values, secret_data, vso_view
-from localenv.stack import REPO, STACK, LocalStack
+from localenv.stack import REPO, STACK, LocalStack, stack_file_config
 from localenv.verify import VaultClient, mask, service_account_token
-from stackconfig.load import parse_stack_config
 from stackconfig.models import DATABASE_KEYS, AppDecl, DatabaseRef, KvRef, PkiRef, StackConfig, database_file
 
 
 def stack_config() -> StackConfig:
-    raw = yaml.safe_load((REPO / "stacks" / f"Pulumi.{STACK}.yaml").read_text())["config"]
-    return parse_stack_config({k.removeprefix("vault-k8s:"): v for k, v in raw.items()})
+    return stack_file_config(REPO / "stacks" / f"Pulumi.{STACK}.yaml")
 
 
 def show_apps(cp: ControlPlane, cfg: StackConfig, show_secrets: bool) -> list[str]:

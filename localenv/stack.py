@@ -13,6 +13,9 @@ from pathlib import Path
 
 import yaml
 
+from stackconfig.load import NAMESPACE, parse_stack_config
+from stackconfig.models import StackConfig
+
 REPO = Path(__file__).resolve().parents[1]
 STACK = "local"
 SECRET_VALUES = "vault-k8s:secretValues"
@@ -32,25 +35,10 @@ def tool_bin_dir() -> Path:
     return Path(os.environ.get("VAULT_K8S_CACHE", Path.home() / ".cache" / "vault-k8s")) / "bin"
 
 
-def seeded_secrets(stack_file: Path) -> dict[str, list[str]]:
-    """`<mount>/<path>` -> keys of every KV secret the stack seeds."""
-    config = (yaml.safe_load(stack_file.read_text()) or {}).get("config", {})
-    return {
-        f"{mount['path']}/{secret['path']}": list(secret["keys"])
-        for mount in config.get("vault-k8s:kv", [])
-        for secret in mount.get("secrets", [])
-        if secret.get("seed", True)
-    }
-
-
-def database_connections(stack_file: Path) -> list[str]:
-    """`<mount>/<connection>` of every database connection the stack declares."""
-    config = (yaml.safe_load(stack_file.read_text()) or {}).get("config", {})
-    return [
-        f"{mount.get('path', 'database')}/{connection['name']}"
-        for mount in config.get("vault-k8s:databases", [])
-        for connection in mount.get("connections", [])
-    ]
+def stack_file_config(stack_file: Path) -> StackConfig:
+    """The validated config of a committed stack file (its plain keys; it holds no secrets)."""
+    raw = (yaml.safe_load(stack_file.read_text()) or {}).get("config", {})
+    return parse_stack_config({k.removeprefix(f"{NAMESPACE}:"): v for k, v in raw.items()})
 
 
 def random_values(wanted: Mapping[str, Sequence[str]]) -> dict[str, dict[str, str]]:
@@ -136,7 +124,8 @@ class LocalStack:
         if STACK not in {s["name"] for s in json.loads(listed.stdout or "[]")}:
             self._init_stack()
         kept = self.current_values() if values is None else {}
-        wanted = seeded_secrets(source)
+        declared = stack_file_config(source)
+        wanted = declared.seeded_secrets()
         fresh = random_values({n: k for n, k in wanted.items() if sorted(kept.get(n, {})) != sorted(k)})
         chosen = {k: dict(v) for k, v in values.items()} if values is not None else {**kept, **fresh}
         for name, pairs in chosen.items():
@@ -145,7 +134,7 @@ class LocalStack:
             for key, value in pairs.items():
                 self.set_secret(name, key, value)
         admin_password = self.control_env.get("POSTGRES_VAULT_ADMIN_PASSWORD", "")
-        for connection in database_connections(source):
+        for connection in declared.database_connections():
             # The control plane's admin; after rotate-root the value stays in config and Vault holds the new one.
             self._set_config_secret(f'databasePasswords["{connection}"]', admin_password)
         self.values = chosen if values is not None else {name: chosen[name] for name in wanted}

@@ -159,7 +159,7 @@ def _secret_object(
 def seed_values(cfg: StackConfig, values: Any, is_secret: bool) -> dict[str, pulumi.Output[str]]:
     """Match `secretValues` against the seeded KV secrets; wrap each as a Pulumi secret."""
     key = f"{NAMESPACE}:{SECRET_VALUES_KEY}"
-    wanted = {f"{m.path}/{s.path}": s.keys for m in cfg.kv for s in m.secrets if s.seed}
+    wanted = cfg.seeded_secrets()
     checked = _secret_object(
         SECRET_VALUES_KEY, values, is_secret, wanted, "'<mount>/<path>': {key: value}", "no such seeded kv secret"
     )
@@ -183,7 +183,7 @@ def seed_values(cfg: StackConfig, values: Any, is_secret: bool) -> dict[str, pul
 def database_passwords(cfg: StackConfig, values: Any, is_secret: bool) -> dict[str, pulumi.Output[str]]:
     """Match `databasePasswords` against the declared connections; wrap each as a Pulumi secret."""
     key = f"{NAMESPACE}:{DATABASE_PASSWORDS_KEY}"
-    wanted = [f"{m.path}/{c.name}" for m in cfg.databases for c in m.connections]
+    wanted = cfg.database_connections()
     checked = _secret_object(
         DATABASE_PASSWORDS_KEY, values, is_secret, wanted, "'<mount>/<connection>': password",
         "no such database connection",

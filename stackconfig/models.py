@@ -778,6 +778,14 @@ class StackConfig(Model):
     def methods(self) -> set[str]:
         return {app.method for app in self.apps}
 
+    def seeded_secrets(self) -> dict[str, list[str]]:
+        """`<mount>/<path>` -> keys of every KV secret the stack seeds: what `secretValues` must hold."""
+        return {f"{m.path}/{s.path}": list(s.keys) for m in self.kv for s in m.secrets if s.seed}
+
+    def database_connections(self) -> list[str]:
+        """`<mount>/<connection>` of every database connection: what `databasePasswords` must hold."""
+        return [f"{m.path}/{c.name}" for m in self.databases for c in m.connections]
+
 
 def _check_lease_order(max_lease_ttl: str | int, default_lease_ttl: str | int) -> None:
     if parse_duration(max_lease_ttl) < parse_duration(default_lease_ttl):

@@ -342,7 +342,10 @@ def test_outputs_show_the_tutorial_commands(dev: Run) -> None:
 def test_seeded_values_are_pulumi_secrets(dev: Run) -> None:
     seeded = dev.recorder.of_type("vault:kv/secretV2:SecretV2")
     assert [(r.name, r.secret_inputs) for r in seeded] == [(r.name, {"dataJson"}) for r in seeded] and len(seeded) == 3
-    others = [(r.name, r.secret_inputs) for r in dev.recorder.resources if r.secret_inputs and r not in seeded]
+    others = sorted(
+        ((r.name, r.secret_inputs) for r in dev.recorder.resources if r.secret_inputs and r not in seeded),
+        key=lambda pair: pair[0],
+    )
     # The database admin's password, and the rotate-root call's empty body (the provider marks every body secret).
     assert others == [
         ("db-database-connection-app", {"postgresql"}),
