@@ -7,7 +7,7 @@ parent's name swapped in their prefix; that happens in the engine, so tests/inte
 import pytest
 
 from components.common import INTEGRATION_TYPES
-from tests.program.harness import Registered, Run, run_stack
+from tests.program.harness import Registered, Run
 
 ROOT = "urn:pulumi:dev::vault-k8s::vault-k8s:index:"
 CSI, INJECTOR, VSO = f"{ROOT}CsiIntegration::csi", f"{ROOT}InjectorIntegration::injector", f"{ROOT}VsoIntegration::vso"
@@ -17,11 +17,6 @@ def moves(resource: Registered) -> list[tuple[str, str]]:
     """(name, parent URN) of the aliases the program gives; the provider adds type-only ones (a Deployment's
     older API versions)."""
     return [(name, parent) for name, typ, parent in resource.aliases if not typ]
-
-
-@pytest.fixture(scope="module")
-def dev() -> Run:
-    return run_stack("dev")
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ import json
 import jsonschema
 import pytest
 
-from tests.program.harness import Run, run_stack
+from tests.program.harness import Run
 from tests.program.schemas import CHARTS, chart_defaults, chart_version, merged, unknown_value_keys
 from tests.program.test_prod_stack import prod  # noqa: F401  (fixture)
 
@@ -14,11 +14,6 @@ RELEASES = {
     "csi-driver": "secrets-store-csi-driver",
     "vso-operator": "vault-secrets-operator",
 }
-
-
-@pytest.fixture(scope="module")
-def dev() -> Run:
-    return run_stack("dev")
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])

@@ -2,18 +2,13 @@
 
 import pytest
 
-from tests.program.harness import Run, demo_secret_values, run_program, run_stack, stack_config
+from tests.program.harness import Run, demo_secret_values, run_program, stack_config
 
 CREDS = "database/creds/app-readonly"
 STATEMENTS = [
     """CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';""",
     'GRANT SELECT ON items TO "{{name}}";',
 ]
-
-
-@pytest.fixture(scope="module")
-def dev() -> Run:
-    return run_stack("dev")
 
 
 def test_the_engine_mount_is_tuned(dev: Run) -> None:

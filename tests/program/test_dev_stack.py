@@ -5,12 +5,7 @@ from typing import Any
 
 import pytest
 
-from tests.program.harness import Run, run_stack
-
-
-@pytest.fixture(scope="module")
-def dev() -> Run:
-    return run_stack("dev")
+from tests.program.harness import Run
 
 
 def test_registers_exactly_these_resources(dev: Run) -> None:

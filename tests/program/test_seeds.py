@@ -2,14 +2,9 @@
 
 import pytest
 
-from tests.program.harness import Registered, Run, run_stack
+from tests.program.harness import Registered, Run
 
 SECRET = "vault:kv/secretV2:SecretV2"
-
-
-@pytest.fixture(scope="module")
-def dev() -> Run:
-    return run_stack("dev")
 
 
 @pytest.fixture(scope="module")
