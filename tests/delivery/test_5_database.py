@@ -3,7 +3,8 @@
 Each method's app (`db-csi`, `db-injector`, `db-vso` of the local stack) gets its own database user that logs in
 and may read the table and nothing else. Leases end: revoked at once, or dropped at defaultTtl when nobody renews.
 The injector and VSO renew and bring new credentials before the old ones die (maxTtl); CSI brings a new user at
-each poll. Removing a workload's delivery takes its users with it. The figures go to b3.last.json (`database`).
+each poll. Removing a workload's delivery takes its users with it. The figures go to b3.last.json
+(`database`, see tests/delivery/b3.py).
 """
 
 from __future__ import annotations
