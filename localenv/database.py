@@ -69,14 +69,6 @@ class Postgres:
             )
             conn.commit()
 
-    def drop_users(self, names: set[str]) -> None:
-        """Remove leftovers (a test that stops mid-way)."""
-        with self._superuser() as conn:
-            for name in sorted(names):
-                conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(name)))
-                conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
-            conn.commit()
-
 
 SELECT_ITEMS = f"SELECT count(*) FROM {postgres.TABLE}"
 # What the read-only role must not do.

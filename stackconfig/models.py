@@ -381,10 +381,7 @@ class PkiMountDecl(Model):
                 "is required for a mount the program creates (it issues from an internal root); "
                 "`existing: true` adopts a mount that has its CA",
             )
-        if parse_duration(self.max_lease_ttl) < parse_duration(self.default_lease_ttl):
-            raise KeyedError(
-                ("maxLeaseTtl",), f"{self.max_lease_ttl} is below defaultLeaseTtl {self.default_lease_ttl}"
-            )
+        _check_lease_order(self.max_lease_ttl, self.default_lease_ttl)
         if parse_duration(self.root.ttl) > parse_duration(self.max_lease_ttl):
             raise KeyedError(
                 ("root", "ttl"),
@@ -531,10 +528,7 @@ class DatabaseMountDecl(Model):
     def _references(self) -> DatabaseMountDecl:
         _reject_duplicates([c.name for c in self.connections], "connections", "name")
         _reject_duplicates([r.name for r in self.roles], "roles", "name")
-        if parse_duration(self.max_lease_ttl) < parse_duration(self.default_lease_ttl):
-            raise KeyedError(
-                ("maxLeaseTtl",), f"{self.max_lease_ttl} is below defaultLeaseTtl {self.default_lease_ttl}"
-            )
+        _check_lease_order(self.max_lease_ttl, self.default_lease_ttl)
         connections = {c.name for c in self.connections}
         for index, role in enumerate(self.roles):
             if role.connection not in connections:
