@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from collections.abc import Mapping, Sequence
+from typing import Annotated, Literal, Protocol, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
@@ -799,25 +800,36 @@ def _check_kv_ref(ref: KvRef, kv: dict[str, KvMountDecl], where: Key) -> None:
         raise KeyedError(where, f"keys {missing} are not declared for {ref.mount}/{ref.path}")
 
 
-def _check_pki_ref(ref: PkiRef, pki: dict[str, PkiMountDecl], where: Key) -> None:
-    mount = pki.get(ref.mount)
-    if mount is None:
-        raise KeyedError(where, f"pki mount {ref.mount!r} is not declared under `pki`")
-    role = next((r for r in mount.roles if r.name == ref.role), None)
+class _Named(Protocol):
+    name: str
+
+
+_Role = TypeVar("_Role", bound=_Named)
+
+
+def _declared_role(
+    roles: Mapping[str, Sequence[_Role]], mount: str, name: str, kind: str, section: str, where: Key
+) -> _Role:
+    """The role `name` of the declared mount `mount` (`kind` pki or database, declared under `section`)."""
+    declared = roles.get(mount)
+    if declared is None:
+        raise KeyedError(where, f"{kind} mount {mount!r} is not declared under `{section}`")
+    role = next((r for r in declared if r.name == name), None)
     if role is None:
-        raise KeyedError(where, f"pki role {ref.role!r} is not declared in mount {ref.mount!r}")
+        raise KeyedError(where, f"{kind} role {name!r} is not declared in mount {mount!r}")
+    return role
+
+
+def _check_pki_ref(ref: PkiRef, pki: dict[str, PkiMountDecl], where: Key) -> None:
+    roles = {path: mount.roles for path, mount in pki.items()}
+    role = _declared_role(roles, ref.mount, ref.role, "pki", "pki", where)
     if parse_duration(ref.ttl) > parse_duration(role.max_ttl):
         raise KeyedError(where, f"ttl {ref.ttl} exceeds the role's maxTtl {role.max_ttl}")
 
 
 def _check_database_ref(ref: DatabaseRef, databases: dict[str, DatabaseMountDecl], where: Key) -> DatabaseRoleDecl:
-    mount = databases.get(ref.mount)
-    if mount is None:
-        raise KeyedError(where, f"database mount {ref.mount!r} is not declared under `databases`")
-    role = next((r for r in mount.roles if r.name == ref.role), None)
-    if role is None:
-        raise KeyedError(where, f"database role {ref.role!r} is not declared in mount {ref.mount!r}")
-    return role
+    roles = {path: mount.roles for path, mount in databases.items()}
+    return _declared_role(roles, ref.mount, ref.role, "database", "databases", where)
 
 
 def _check_csi_database(poll: str | int | None, role: DatabaseRoleDecl, app: AppDecl, where: Key) -> None:
