@@ -5,7 +5,7 @@ import gc
 import pulumi
 
 from program import app_outputs, build
-from providers import build_providers
+from providers import kubernetes_provider, vault_provider
 from stackconfig.load import load_stack_config
 
 # Each resource leaves many long-lived SDK objects (Outputs, futures, callbacks); at the default threshold (700)
@@ -13,7 +13,7 @@ from stackconfig.load import load_stack_config
 # same peak memory.
 gc.set_threshold(200_000, 50, 100)
 loaded = load_stack_config()
-built = build(loaded, build_providers(loaded))
+built = build(loaded, kubernetes_provider(loaded.stack.kubernetes), lambda release: vault_provider(loaded, release))
 pulumi.export("vaultMode", loaded.stack.vault.mode)
 pulumi.export("authPath", built.platform.auth_path)
 pulumi.export("apps", app_outputs(loaded))

@@ -4,13 +4,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
+import pulumi_kubernetes as k8s
 
 from components.csi import CsiIntegration, CsiIntegrationArgs
 from components.engines import DatabaseEngine, DatabaseEngineArgs, KvEngine, KvEngineArgs, PkiEngine, PkiEngineArgs
 from components.injector import InjectorIntegration, InjectorIntegrationArgs
-from components.platform import VaultPlatform, VaultPlatformArgs
+from components.platform import VaultPlatform, VaultPlatformArgs, VaultProviderFor
 from components.vso import VsoIntegration, VsoIntegrationArgs
 from derive import names
+from derive.charts import release_chart
 from derive.tls import CA_CERT_PATH, CA_SECRET_NAME, vault_ca_in_use
 from derive.workloads import delivery_command
 from providers import Providers
@@ -25,9 +27,10 @@ class Built:
     integrations: dict[str, pulumi.ComponentResource] = field(default_factory=dict)
 
 
-def build(loaded: LoadedConfig, providers: Providers) -> Built:
+def build(loaded: LoadedConfig, kubernetes: k8s.Provider, vault_provider: VaultProviderFor) -> Built:
+    """The platform first, with the kubernetes provider: it builds the Vault provider (`vault_provider`) once its
+    release is registered; then everything else with both."""
     cfg = loaded.stack
-    opts = providers.opts()
     platform = VaultPlatform(
         "platform",
         VaultPlatformArgs(
@@ -35,9 +38,13 @@ def build(loaded: LoadedConfig, providers: Providers) -> Built:
             loaded.kube_ca_pem,
             loaded.vault_ca_pem,
             consumer_namespaces=sorted({a.namespace for a in cfg.apps}),
+            chart=release_chart(cfg.charts.vault, loaded.chart_paths.get("vault")),
+            dev_root_token=loaded.vault_token,
         ),
-        opts,
+        vault_provider,
+        pulumi.ResourceOptions(providers={"kubernetes": kubernetes}),
     )
+    opts = Providers(kubernetes, platform.vault_provider).opts()
     after = platform.ready if cfg.vault.mode == "internal" else []
     kv = {
         m.path: KvEngine(names.kv_engine(m.path), KvEngineArgs(m, loaded.seed_values, cfg.protect_mounts, after), opts)
@@ -78,6 +85,7 @@ def build(loaded: LoadedConfig, providers: Providers) -> Built:
                 release,
                 after,
                 ca_cert_path=CA_CERT_PATH if ca else None,
+                chart=release_chart(cfg.charts.csi_driver, loaded.chart_paths.get("csi_driver")),
             ),
             opts,
         )
@@ -107,6 +115,7 @@ def build(loaded: LoadedConfig, providers: Providers) -> Built:
                 namespaces,
                 vault_ready=after,
                 ca_secret=CA_SECRET_NAME if ca else None,
+                chart=release_chart(cfg.charts.vso, loaded.chart_paths.get("vso")),
             ),
             opts,
         )

@@ -7,6 +7,9 @@ from typing import Any
 METHODS = ("csi", "injector", "vso")
 PKI_MOUNT = "pki"
 SECRET_VALUES_KEY = "vault-k8s:secretValues"
+# Internal mode with the charts managed: the dev server's root token is required config.
+VAULT_TOKEN_KEY = "vault-k8s:vaultToken"
+VAULT_TOKEN = "bench-root-token"
 
 
 def app_name(index: int) -> str:
@@ -93,8 +96,8 @@ def generate_config(n: int) -> dict[str, Any]:
 
 
 def with_secret_values(config: dict[str, Any], values: dict[str, dict[str, str]]) -> tuple[dict[str, Any], list[str]]:
-    """`config` plus the seed values as a secret key, and the list of secret keys to declare."""
-    return {**config, SECRET_VALUES_KEY: values}, [SECRET_VALUES_KEY]
+    """`config` plus the seed values and the dev root token as secret keys, and the list of secret keys to declare."""
+    return {**config, SECRET_VALUES_KEY: values, VAULT_TOKEN_KEY: VAULT_TOKEN}, [SECRET_VALUES_KEY, VAULT_TOKEN_KEY]
 
 
 def bench_config(n: int) -> tuple[dict[str, Any], list[str]]:

@@ -9,6 +9,7 @@ from components.common import IntegrationArgs, app_moves, child, in_namespace, m
 from components.identity import AppIdentity, AppIdentityArgs
 from components.platform import helm_release
 from derive import names
+from derive.charts import ReleaseChart, release_chart
 from derive.custom_resources import SPC_API_VERSION, secret_provider_class_spec
 from derive.helm_values import csi_driver_values
 from derive.workloads import csi_pod_spec
@@ -18,6 +19,9 @@ from derive.workloads import csi_pod_spec
 class CsiIntegrationArgs(IntegrationArgs):
     ca_cert_path: str | None = None
     """Where the CSI provider pod finds Vault's CA, if Vault is external and verified."""
+    chart: ReleaseChart | None = None
+    """Where the CSI driver chart comes from (derive.charts.release_chart); unset: `charts.csiDriver` without a
+    path."""
 
 
 class CsiIntegration(pulumi.ComponentResource):
@@ -32,9 +36,8 @@ class CsiIntegration(pulumi.ComponentResource):
         cfg = args.config
         driver = None
         if cfg.charts.managed:
-            driver = helm_release(
-                f"{name}-driver", self, cfg.charts.csi_driver, cfg, csi_driver_values(cfg), args.namespaces
-            )
+            chart = args.chart or release_chart(cfg.charts.csi_driver)
+            driver = helm_release(f"{name}-driver", self, chart, cfg, csi_driver_values(cfg), args.namespaces)
         # A pod created before the driver and the provider run never gets its volume mounted.
         controllers = [r for r in (driver, args.vault_release) if r is not None]
         self.identities, self.provider_classes, self.workloads = {}, {}, {}
@@ -71,7 +74,7 @@ class CsiIntegration(pulumi.ComponentResource):
                 f"{prefix}-workload",
                 self,
                 app,
-                csi_pod_spec(app),
+                csi_pod_spec(app, cfg.charts.image_pull_policy),
                 skip_await=cfg.workloads.skip_await,
                 aliases=app_moves(name, f"{old}-workload"),
                 depends_on=in_namespace(

@@ -42,7 +42,7 @@ class InjectorIntegration(pulumi.ComponentResource):
                 f"{prefix}-workload",
                 self,
                 app,
-                injector_pod_spec(app, audience),
+                injector_pod_spec(app, audience, args.config.charts.image_pull_policy),
                 template_annotations=injector_annotations(
                     app, args.ca_secret, args.config.kubernetes_auth.path, audience
                 ),

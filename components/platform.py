@@ -1,7 +1,7 @@
 """The shared Vault platform: the vault chart and the kubernetes auth mount."""
 
 import base64
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,30 +11,34 @@ import pulumi_vault as vault
 
 from components.common import KubeObject, Namespaces, child, in_namespace, metadata
 from derive import names
+from derive.charts import ReleaseChart, release_chart
 from derive.helm_values import vault_chart_values
 from derive.namespaces import namespaces_to_create
 from derive.tls import CA_SECRET_NAME, vault_ca_in_use
-from stackconfig.models import ChartPin, StackConfig
+from stackconfig.models import StackConfig
 
 SA_TOKEN_TYPE = "kubernetes.io/service-account-token"
+
+VaultProviderFor = Callable[[k8s.helm.v3.Release | None], vault.Provider]
+"""Builds the Vault provider, given the release that runs Vault itself (None: Vault is not the chart's)."""
 
 
 def helm_release(
     name: str,
     parent: pulumi.Resource,
-    pin: ChartPin,
+    chart: ReleaseChart,
     cfg: StackConfig,
     values: dict[str, Any],
     namespaces: Namespaces | None = None,
 ) -> k8s.helm.v3.Release:
-    """A pinned chart from its repository, in the platform namespace."""
+    """A pinned chart from its repository or a local path (derive.charts), in the platform namespace."""
     return k8s.helm.v3.Release(
         name,
-        name=pin.release_name,
-        chart=pin.chart,
-        version=pin.version,
+        name=chart.release_name,
+        chart=chart.chart,
+        version=chart.version,
         namespace=cfg.charts.namespace,
-        repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=pin.repo),
+        repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=chart.repo) if chart.repo is not None else None,
         values=values,
         opts=child(parent, in_namespace(namespaces or {}, cfg.charts.namespace)),
     )
@@ -50,19 +54,38 @@ class VaultPlatformArgs:
     """CA of an external Vault, published to in-cluster consumers."""
     consumer_namespaces: list[str] = field(default_factory=list)
     """Namespaces whose workloads need Vault's CA."""
+    chart: ReleaseChart | None = None
+    """Where the vault chart comes from (derive.charts.release_chart); unset: `charts.vault` without a path."""
+    dev_root_token: pulumi.Input[str] | None = None
+    """`vaultToken`, a Pulumi secret: the in-cluster dev server's root token."""
 
 
 class VaultPlatform(pulumi.ComponentResource):
-    """The namespaces the program uses, one vault Helm release, the kubernetes auth mount and its config."""
+    """The namespaces the program uses, one vault Helm release, the Vault provider, the kubernetes auth mount and its
+    config.
+
+    `opts` carries the kubernetes provider; `vault_provider` builds the Vault provider once the release is
+    registered, because with the in-cluster Vault the provider must wait for it (providers.vault_provider). Every
+    Vault resource of the program uses `self.vault_provider`.
+    """
 
     namespaces: dict[str, k8s.core.v1.Namespace]
     auth_backend: vault.AuthBackend | None
     auth_path: pulumi.Input[str]
     auth_config: vault.kubernetes.AuthBackendConfig
     release: k8s.helm.v3.Release | None
+    vault_release: k8s.helm.v3.Release | None
+    """The release that runs Vault itself (StackConfig.vault_from_chart), else None."""
+    vault_provider: vault.Provider
     ready: list[pulumi.Resource]
 
-    def __init__(self, name: str, args: VaultPlatformArgs, opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self,
+        name: str,
+        args: VaultPlatformArgs,
+        vault_provider: VaultProviderFor,
+        opts: pulumi.ResourceOptions | None = None,
+    ):
         super().__init__("vault-k8s:index:VaultPlatform", name, None, opts)
         cfg = args.config
         auth = cfg.kubernetes_auth
@@ -77,22 +100,28 @@ class VaultPlatform(pulumi.ComponentResource):
         }
         self.release = None
         if cfg.charts.managed:
-            self.release = helm_release(
-                f"{name}-vault", self, cfg.charts.vault, cfg, vault_chart_values(cfg), self.namespaces
-            )
-        # In internal mode Vault itself comes from the chart.
-        after = [self.release] if self.release and cfg.vault.mode == "internal" else []
+            chart = args.chart or release_chart(cfg.charts.vault)
+            values = vault_chart_values(cfg, args.dev_root_token)
+            self.release = helm_release(f"{name}-vault", self, chart, cfg, values, self.namespaces)
+        # With the in-cluster Vault, Vault itself comes from the chart.
+        self.vault_release = self.release if cfg.vault_from_chart() else None
+        self.vault_provider = vault_provider(self.vault_release)
+        after = [self.vault_release] if self.vault_release else []
         self.auth_backend, self.auth_path = None, auth.path
         if not auth.existing:
             self.auth_backend = vault.AuthBackend(
                 f"{name}-kubernetes-auth",
                 type="kubernetes",
                 path=auth.path,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=after or None, protect=cfg.protect_mounts),
+                opts=pulumi.ResourceOptions(
+                    parent=self, provider=self.vault_provider, depends_on=after or None, protect=cfg.protect_mounts
+                ),
             )
             self.auth_path = self.auth_backend.path
         # An adopted mount outlives the stack, and its config serves whatever else logs in there: destroy leaves it.
-        config_opts = pulumi.ResourceOptions(parent=self, retain_on_delete=auth.existing or None)
+        config_opts = pulumi.ResourceOptions(
+            parent=self, provider=self.vault_provider, retain_on_delete=auth.existing or None
+        )
         if cfg.vault.mode == "external":
             token = self._reviewer_token(name, cfg)
             self.auth_config = vault.kubernetes.AuthBackendConfig(

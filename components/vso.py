@@ -11,6 +11,7 @@ from components.common import AliasSpec, IntegrationArgs, app_moves, child, in_n
 from components.identity import AppIdentity, AppIdentityArgs
 from components.platform import helm_release
 from derive import names
+from derive.charts import ReleaseChart, release_chart
 from derive.custom_resources import (
     VSO_API_VERSION,
     vault_auth_spec,
@@ -28,6 +29,8 @@ from stackconfig.models import DatabaseRef, KvRef, PkiRef
 class VsoIntegrationArgs(IntegrationArgs):
     ca_secret: str | None = None
     """Secret with Vault's CA for the operator, if Vault is external and verified."""
+    chart: ReleaseChart | None = None
+    """Where the operator chart comes from (derive.charts.release_chart); unset: `charts.vso` without a path."""
 
 
 class VsoIntegration(pulumi.ComponentResource):
@@ -42,7 +45,8 @@ class VsoIntegration(pulumi.ComponentResource):
         cfg = args.config
         operator = None
         if cfg.charts.managed:
-            operator = helm_release(f"{name}-operator", self, cfg.charts.vso, cfg, vso_values(cfg), args.namespaces)
+            chart = args.chart or release_chart(cfg.charts.vso)
+            operator = helm_release(f"{name}-operator", self, chart, cfg, vso_values(cfg), args.namespaces)
         # Its CRDs and its controller: objects before it fail (no CRD) or wait unreconciled.
         after_operator = [operator] if operator else []
         self.identities, self.workloads, self.synced = {}, {}, {}
@@ -95,7 +99,7 @@ class VsoIntegration(pulumi.ComponentResource):
                 f"{prefix}-workload",
                 self,
                 app,
-                vso_pod_spec(app),
+                vso_pod_spec(app, cfg.charts.image_pull_policy),
                 skip_await=cfg.workloads.skip_await,
                 aliases=app_moves(name, f"{old}-workload"),
                 depends_on=[*ns, *after_operator, *synced],

@@ -8,9 +8,42 @@ from stackconfig.models import StackConfig
 
 INJECTOR_MIN_REPLICAS = 2
 
+ValuesPath = tuple[str, ...]
 
-def vault_chart_values(cfg: StackConfig) -> dict[str, Any]:
-    """The vault chart: dev server or external address, plus the injector and CSI provider."""
+
+def image_values(ref: str | None, pull_policy: str | None) -> dict[str, str]:
+    """A chart's `{repository, tag, pullPolicy}` for an image reference; only what is set. The charts render
+    `<repository>:<tag>`, so splitting at the last `:` renders the reference exactly as written, a digest too
+    (`repo@sha256:<hex>` becomes repository `repo@sha256` and tag `<hex>`)."""
+    values: dict[str, str] = {}
+    if ref is not None:
+        repository, _, tag = ref.rpartition(":")
+        values.update(repository=repository, tag=tag)
+    if pull_policy is not None:
+        values["pullPolicy"] = pull_policy
+    return values
+
+
+def _put(values: dict[str, Any], path: ValuesPath, value: Any) -> None:
+    for key in path[:-1]:
+        values = values.setdefault(key, {})
+    values[path[-1]] = value
+
+
+def _put_images(values: dict[str, Any], images: list[tuple[ValuesPath, str | None, bool]], policy: str | None) -> None:
+    """Each `(values path, reference, has a pullPolicy value)`; an image with nothing to set is left out."""
+    for path, ref, has_pull_policy in images:
+        image = image_values(ref, policy if has_pull_policy else None)
+        if image:
+            _put(values, path, image)
+
+
+def vault_chart_values(cfg: StackConfig, dev_root_token: object = None) -> dict[str, Any]:
+    """The vault chart: dev server or external address, plus the injector and CSI provider.
+
+    `dev_root_token`: the dev server's root token (`vaultToken`, a Pulumi secret in the program), set in internal
+    mode; unset, the chart's default (`root`) would be the token.
+    """
     methods = cfg.methods()
     injector: dict[str, Any] = {"enabled": "injector" in methods}
     if "injector" in methods:
@@ -28,9 +61,30 @@ def vault_chart_values(cfg: StackConfig) -> dict[str, Any]:
         csi["volumeMounts"] = [{"name": CA_SECRET_NAME, "mountPath": CA_MOUNT_DIR, "readOnly": True}]
     values: dict[str, Any] = {"injector": injector, "csi": csi}
     if cfg.vault.mode == "internal":
-        values["server"] = {"dev": {"enabled": True}}
+        dev: dict[str, Any] = {"enabled": True}
+        if dev_root_token is not None:
+            dev["devRootToken"] = dev_root_token
+        values["server"] = {"dev": dev}
+        if cfg.vault.node_port is not None:
+            # Pulumi reaches the in-cluster Vault at `vault.address` through this port of every node.
+            values["server"]["service"] = {"type": "NodePort", "nodePort": cfg.vault.node_port}
     else:
         values["global"] = {"externalVaultAddr": cfg.vault.workload_address}
+    images = cfg.charts.images
+    # The injector's agentImage has no pullPolicy: injected agents take Kubernetes' default.
+    _put_images(
+        values,
+        [
+            (("server", "image"), images.vault, True),
+            (("injector", "agentImage"), images.vault, False),
+            (("csi", "agent", "image"), images.vault, True),
+            (("injector", "image"), images.vault_k8s, True),
+            (("csi", "image"), images.vault_csi_provider, True),
+        ],
+        cfg.charts.image_pull_policy,
+    )
+    if cfg.charts.csi_providers_dir is not None:
+        _put(values, ("csi", "daemonSet", "providersDir"), cfg.charts.csi_providers_dir)
     return values
 
 
@@ -42,7 +96,7 @@ def injector_namespace_selector(cfg: StackConfig) -> dict[str, Any]:
 
 
 def csi_driver_values(cfg: StackConfig) -> dict[str, Any]:
-    """The secrets-store CSI driver: sync to Kubernetes Secrets, optional rotation."""
+    """The secrets-store CSI driver: sync to Kubernetes Secrets, optional rotation, the node's paths."""
     values: dict[str, Any] = {"syncSecret": {"enabled": True}}
     audience = cfg.kubernetes_auth.audience
     if audience:
@@ -52,9 +106,38 @@ def csi_driver_values(cfg: StackConfig) -> dict[str, Any]:
     if interval is not None:
         values["enableSecretRotation"] = True
         values["rotationPollInterval"] = as_duration_text(interval)
+    charts = cfg.charts
+    _put_images(
+        values,
+        [
+            (("linux", "image"), charts.images.csi_driver, True),
+            (("linux", "registrarImage"), charts.images.node_driver_registrar, True),
+            (("linux", "livenessProbeImage"), charts.images.liveness_probe, True),
+            (("linux", "crds", "image"), charts.images.csi_driver_crds, True),
+        ],
+        charts.image_pull_policy,
+    )
+    if not charts.csi_driver_crd_jobs:
+        # No pre-install/pre-upgrade Jobs with the driver-crds image; Helm still installs the chart's crds/.
+        _put(values, ("linux", "crds", "enabled"), False)
+    if charts.kubelet_root_dir is not None:
+        _put(values, ("linux", "kubeletRootDir"), charts.kubelet_root_dir)
+    if charts.csi_providers_dir is not None:
+        # The folder the vault chart's provider puts its socket in (csi.daemonSet.providersDir).
+        _put(values, ("linux", "providersDir"), charts.csi_providers_dir)
     return values
 
 
 def vso_values(cfg: StackConfig) -> dict[str, Any]:
-    """The operator keeps its defaults; each app brings its own connection and auth."""
-    return {}
+    """The operator keeps its defaults but for its images; each app brings its own connection and auth."""
+    values: dict[str, Any] = {}
+    images = cfg.charts.images
+    _put_images(
+        values,
+        [
+            (("controller", "manager", "image"), images.vso, True),
+            (("controller", "kubeRbacProxy", "image"), images.kube_rbac_proxy, True),
+        ],
+        cfg.charts.image_pull_policy,
+    )
+    return values

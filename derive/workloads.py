@@ -17,11 +17,13 @@ def workload_labels(app: AppDecl) -> dict[str, str]:
     return dict(app.workload.labels) or {"app": app.workload.name}
 
 
-def _container(app: AppDecl, **extra: Any) -> dict[str, Any]:
-    return {"name": "webapp", "image": app.workload.image, **extra}
+def _container(app: AppDecl, pull_policy: str | None, **extra: Any) -> dict[str, Any]:
+    """The app's container; `pull_policy` is `charts.imagePullPolicy` (unset: Kubernetes' default)."""
+    policy = {"imagePullPolicy": pull_policy} if pull_policy is not None else {}
+    return {"name": "webapp", "image": app.workload.image, **policy, **extra}
 
 
-def csi_pod_spec(app: AppDecl) -> dict[str, Any]:
+def csi_pod_spec(app: AppDecl, pull_policy: str | None = None) -> dict[str, Any]:
     """The CSI volume mounted read-only at the declared path."""
     assert app.secret_provider_class is not None
     return {
@@ -29,6 +31,7 @@ def csi_pod_spec(app: AppDecl) -> dict[str, Any]:
         "containers": [
             _container(
                 app,
+                pull_policy,
                 volumeMounts=[{"name": CSI_VOLUME, "mountPath": app.workload.mount_path, "readOnly": True}],
             )
         ],
@@ -45,17 +48,17 @@ def csi_pod_spec(app: AppDecl) -> dict[str, Any]:
     }
 
 
-def injector_pod_spec(app: AppDecl, audience: str | None = None) -> dict[str, Any]:
+def injector_pod_spec(app: AppDecl, audience: str | None = None, pull_policy: str | None = None) -> dict[str, Any]:
     """A plain pod; the injector adds the agent from the template's annotations. With an audience, a projected
     token for it, which the agent mounts and logs in with (the default token's audience is the API server's)."""
-    spec: dict[str, Any] = {"serviceAccountName": app.service_account, "containers": [_container(app)]}
+    spec: dict[str, Any] = {"serviceAccountName": app.service_account, "containers": [_container(app, pull_policy)]}
     if audience:
         token = {"audience": audience, "expirationSeconds": AGENT_TOKEN_SECONDS, "path": "token"}
         spec["volumes"] = [{"name": AGENT_TOKEN_VOLUME, "projected": {"sources": [{"serviceAccountToken": token}]}}]
     return spec
 
 
-def vso_pod_spec(app: AppDecl) -> dict[str, Any]:
+def vso_pod_spec(app: AppDecl, pull_policy: str | None = None) -> dict[str, Any]:
     """KV keys as environment variables; the TLS and database Secrets as files (a Secret volume follows a
     renewed certificate or credential; environment variables would not)."""
     env = [
@@ -81,7 +84,7 @@ def vso_pod_spec(app: AppDecl) -> dict[str, Any]:
         for kind, directory, refs in files
         for i, r in enumerate(refs)
     ]
-    container = _container(app, env=env) if env else _container(app)
+    container = _container(app, pull_policy, env=env) if env else _container(app, pull_policy)
     if mounts:
         container["volumeMounts"] = mounts
     spec: dict[str, Any] = {"serviceAccountName": app.service_account, "containers": [container]}

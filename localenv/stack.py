@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from stackconfig.load import NAMESPACE, parse_stack_config
+from stackconfig.load import NAMESPACE, VAULT_TOKEN_KEY, parse_stack_config
 from stackconfig.models import StackConfig
 
 REPO = Path(__file__).resolve().parents[1]
@@ -56,10 +56,18 @@ class LocalStack:
     log: list[str] = field(default_factory=list)
     values: dict[str, dict[str, str]] = field(default_factory=dict)
     """The seed values last written by `prepare`."""
+    stack: str = STACK
+    """`local` (controllers as host processes), or `local-node` / `local-internal` (the real node)."""
+    vault_token: str | None = None
+    """The in-cluster dev Vault's root token `prepare` wrote (stacks whose Vault comes from the chart)."""
 
     @property
     def config_file(self) -> Path:
-        return self.state_dir / f"Pulumi.{STACK}.yaml"
+        return self.state_dir / f"Pulumi.{self.stack}.yaml"
+
+    @property
+    def stack_file(self) -> Path:
+        return self.project_dir / "stacks" / f"Pulumi.{self.stack}.yaml"
 
     def env(self) -> dict[str, str]:
         home = self.state_dir / "pulumi-home"
@@ -95,7 +103,7 @@ class LocalStack:
     ) -> subprocess.CompletedProcess[str]:
         argv = list(args)
         if stack:
-            argv += ["--stack", STACK, "--config-file", str(self.config_file)]
+            argv += ["--stack", self.stack, "--config-file", str(self.config_file)]
         argv.append("--non-interactive")
         result = subprocess.run(
             ["pulumi", *argv],
@@ -117,11 +125,11 @@ class LocalStack:
         Without `values`, a copy that has seed values already keeps them: seeds are written to Vault once, so
         new ones would only make the config disagree with Vault (a second `make demo`).
         """
-        source = self.project_dir / "stacks" / f"Pulumi.{STACK}.yaml"
+        source = self.stack_file
         if not self.config_file.exists():
             shutil.copy(source, self.config_file)
         listed = self.pulumi("stack", "ls", "--json", stack=False)
-        if STACK not in {s["name"] for s in json.loads(listed.stdout or "[]")}:
+        if self.stack not in {s["name"] for s in json.loads(listed.stdout or "[]")}:
             self._init_stack()
         kept = self.current_values() if values is None else {}
         declared = stack_file_config(source)
@@ -133,6 +141,9 @@ class LocalStack:
                 continue
             for key, value in pairs.items():
                 self.set_secret(name, key, value)
+        if declared.vault_from_chart():
+            self.vault_token = self.current_vault_token() or "root-" + secrets.token_hex(12)
+            self._set_config_secret(VAULT_TOKEN_KEY, self.vault_token)
         admin_password = self.control_env.get("POSTGRES_VAULT_ADMIN_PASSWORD", "")
         for connection in declared.database_connections():
             # The control plane's admin; after rotate-root the value stays in config and Vault holds the new one.
@@ -140,11 +151,21 @@ class LocalStack:
         self.values = chosen if values is not None else {name: chosen[name] for name in wanted}
         return self.values
 
+    def current_vault_token(self) -> str | None:
+        """The in-cluster dev Vault's root token the config copy holds, or none (kept across runs: the running
+        server has it)."""
+        result = subprocess.run(
+            ["pulumi", "config", "get", VAULT_TOKEN_KEY, "--stack", self.stack,
+             "--config-file", str(self.config_file), "--non-interactive"],
+            cwd=self.project_dir, env=self.env(), capture_output=True, text=True, check=False, timeout=120,
+        )  # fmt: skip
+        return result.stdout.strip() or None if result.returncode == 0 else None
+
     def current_values(self) -> dict[str, dict[str, str]]:
         """The seed values the config copy holds (decrypted), or none."""
         # Not through `pulumi()`: its output is kept in `log`, which must never hold a secret.
         result = subprocess.run(
-            ["pulumi", "config", "get", "secretValues", "--json", "--stack", STACK,
+            ["pulumi", "config", "get", "secretValues", "--json", "--stack", self.stack,
              "--config-file", str(self.config_file), "--non-interactive"],
             cwd=self.project_dir, env=self.env(), capture_output=True, text=True, check=False, timeout=120,
         )  # fmt: skip
@@ -158,7 +179,7 @@ class LocalStack:
         scratch = self.state_dir / "init-project"
         scratch.mkdir(exist_ok=True)
         shutil.copy(self.project_dir / "Pulumi.yaml", scratch / "Pulumi.yaml")
-        self.pulumi("stack", "init", STACK, "--secrets-provider", "passphrase", stack=False, cwd=scratch)
+        self.pulumi("stack", "init", self.stack, "--secrets-provider", "passphrase", stack=False, cwd=scratch)
 
     def set_secret(self, name: str, key: str, value: str) -> None:
         self._set_config_secret(f'secretValues["{name}"].{key}', value)
@@ -166,7 +187,7 @@ class LocalStack:
     def _set_config_secret(self, path: str, value: str) -> None:
         # The value goes through stdin, never argv, so it cannot show up in a process listing.
         subprocess.run(
-            ["pulumi", "config", "set", "--secret", "--path", path, "--stack", STACK,
+            ["pulumi", "config", "set", "--secret", "--path", path, "--stack", self.stack,
              "--config-file", str(self.config_file), "--non-interactive"],
             input=value, cwd=self.project_dir, env=self.env(), capture_output=True, text=True, check=True,
             timeout=120,
@@ -182,12 +203,12 @@ class LocalStack:
         return self.pulumi("destroy", "--yes", "--skip-preview")
 
     def outputs(self) -> dict[str, object]:
-        output = self.pulumi("stack", "output", "--json", "--stack", STACK, stack=False)
+        output = self.pulumi("stack", "output", "--json", "--stack", self.stack, stack=False)
         result: dict[str, object] = json.loads(output.stdout)
         return result
 
     def export(self) -> str:
-        return self.pulumi("stack", "export", "--stack", STACK, stack=False).stdout
+        return self.pulumi("stack", "export", "--stack", self.stack, stack=False).stdout
 
 
 def main(argv: Sequence[str] | None = None) -> int:

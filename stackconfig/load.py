@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,12 +15,19 @@ import yaml
 from pulumi.runtime import config as runtime_config
 from pydantic import ValidationError
 
+from stackconfig.charts import check_local_charts
 from stackconfig.models import KeyedError, KubernetesConfig, StackConfig, key_text
 
 NAMESPACE = "vault-k8s"
 SECRET_VALUES_KEY = "secretValues"
 DATABASE_PASSWORDS_KEY = "databasePasswords"
-SECRET_KEYS = (SECRET_VALUES_KEY, DATABASE_PASSWORDS_KEY)
+VAULT_TOKEN_KEY = "vaultToken"
+SECRET_KEYS = (SECRET_VALUES_KEY, DATABASE_PASSWORDS_KEY, VAULT_TOKEN_KEY)
+# The vault chart writes `server.dev.devRootToken` unquoted into the dev server's environment
+# (`value: {{ .Values.server.dev.devRootToken }}`): a token YAML reads as a number, a bool or null, or one with YAML
+# syntax in it, breaks the StatefulSet. Starting with a letter rules out numbers; the words are YAML 1.1's.
+_DEV_ROOT_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9._-]*")
+_YAML_WORDS = frozenset({"y", "yes", "n", "no", "true", "false", "on", "off", "null"})
 # The tags of the secret reference union, which pydantic puts in error locations.
 REF_KINDS = ("kv", "pki", "database")
 MODEL_KEYS = tuple(f.alias or name for name, f in StackConfig.model_fields.items())
@@ -41,6 +49,12 @@ class LoadedConfig:
     seed_values: dict[str, pulumi.Output[str]] = field(default_factory=dict)
     # "<mount>/<connection>" -> the database admin's password, a Pulumi secret.
     database_passwords: dict[str, pulumi.Output[str]] = field(default_factory=dict)
+    # ChartsConfig field ("vault", "csi_driver", "vso") -> the absolute path of its checked local chart, for each
+    # chart pinned by `path`.
+    chart_paths: dict[str, str] = field(default_factory=dict)
+    # `vaultToken`, a Pulumi secret: the dev server's root token and the Vault provider's token. None: the provider
+    # reads VAULT_TOKEN (only when Vault is not the chart's, StackConfig.vault_from_chart).
+    vault_token: pulumi.Output[str] | None = None
 
 
 def format_validation_error(error: ValidationError) -> str:
@@ -203,6 +217,31 @@ def database_passwords(cfg: StackConfig, values: Any, is_secret: bool) -> dict[s
     return {name: pulumi.Output.secret(values[name]) for name in wanted}
 
 
+def vault_token(cfg: StackConfig, value: str | None, is_secret: bool) -> pulumi.Output[str] | None:
+    """`vaultToken` as a Pulumi secret: required for the in-cluster Vault (whose root token it becomes), optional
+    otherwise. Refusals never repeat the value."""
+    key = f"{NAMESPACE}:{VAULT_TOKEN_KEY}"
+    how = f"(pulumi config set --secret {VAULT_TOKEN_KEY} <token>)"
+    if value is None:
+        if cfg.vault_from_chart():
+            raise StackConfigError(
+                f"config {key}: is required with the in-cluster Vault (vault.mode internal, charts.managed): the dev "
+                f"server's root token, which the chart and Pulumi's Vault provider both get {how}"
+            )
+        return None
+    if not is_secret:
+        raise StackConfigError(f"config {key}: must be a secret {how}")
+    if not value:
+        raise StackConfigError(f"config {key}: must not be empty {how}")
+    if cfg.vault_from_chart() and (not _DEV_ROOT_TOKEN.fullmatch(value) or value.lower() in _YAML_WORDS):
+        raise StackConfigError(
+            f"config {key}: the dev server's root token must start with a letter and hold only letters, digits, "
+            "'.', '_' and '-', and not be a YAML word (true, no, null, ...): the vault chart writes it unquoted "
+            "into the server's environment"
+        )
+    return pulumi.Output.secret(value)
+
+
 def load_stack_config(project_dir: Path | None = None) -> LoadedConfig:
     """Read every `vault-k8s:*` key, validate, and resolve referenced files."""
     project_dir = project_dir or Path.cwd()
@@ -222,6 +261,10 @@ def load_stack_config(project_dir: Path | None = None) -> LoadedConfig:
     stack = parse_stack_config(raw)
     if stack.kubernetes is not None:
         check_cluster(stack.kubernetes, project_dir, os.environ)
+    try:
+        chart_paths = check_local_charts(stack.charts, project_dir)
+    except KeyedError as error:
+        raise StackConfigError(f"config {NAMESPACE}:{key_text(error.key)}: {error.reason}") from None
     vault_ca_path = vault_ca_pem = kube_ca_pem = None
     if stack.vault.ca_cert_file:
         vault_ca_path, vault_ca_pem = _read_file(project_dir, stack.vault.ca_cert_file, "vault.caCertFile")
@@ -233,4 +276,6 @@ def load_stack_config(project_dir: Path | None = None) -> LoadedConfig:
     passwords = database_passwords(
         stack, config.get_object(DATABASE_PASSWORDS_KEY), runtime_config.is_config_secret(password_key)
     )
-    return LoadedConfig(stack, vault_ca_path, vault_ca_pem, kube_ca_pem, seeds, passwords)
+    token_key = f"{NAMESPACE}:{VAULT_TOKEN_KEY}"
+    token = vault_token(stack, config.get(VAULT_TOKEN_KEY), runtime_config.is_config_secret(token_key))
+    return LoadedConfig(stack, vault_ca_path, vault_ca_pem, kube_ca_pem, seeds, passwords, chart_paths, token)

@@ -28,6 +28,8 @@ _FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 # Key sizes Vault's PKI takes per key type (ed25519 has one size), and what it picks when none is sent.
 KEY_BITS = {"rsa": (2048, 3072, 4096, 8192), "ec": (224, 256, 384, 521)}
 DEFAULT_KEY_BITS = {"rsa": 2048, "ec": 256}
+# The API server's default --service-node-port-range.
+NODE_PORT_RANGE = (30000, 32767)
 
 
 Key = tuple[str | int, ...]
@@ -146,12 +148,130 @@ Duration = Annotated[str | int, BeforeValidator(_duration_input), Field(descript
 
 
 class ChartPin(Model):
-    """A Helm chart pinned by repository and version."""
+    """A Helm chart pinned by repository and version, or taken from a local chart archive or folder.
+
+    `repo` may be a mirror of the chart repository (any Helm repository URL serving the same chart and version).
+    `path` installs the chart from a file instead: a chart archive (`.tgz`, as `helm package` writes it) or a chart
+    folder (with `Chart.yaml`), relative to the project directory (or `~/...`). With `path`, no repository is
+    asked and the release is given no version: the loader refuses the path unless its `Chart.yaml` holds exactly
+    `chart` and `version`, so the pin still says what is installed. Each chart's keys default to its pin below;
+    set only the ones that differ (`charts: {vault: {path: ../shared/charts/vault-0.34.1.tgz}}`).
+    """
 
     repo: str
     chart: str
     version: str
     release_name: str
+    path: str | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ChartPin:
+        if self.path is not None and "repo" in self.model_fields_set:
+            raise KeyedError(
+                ("repo",), "a chart from `path` is not fetched from a repository; set either path or repo, not both"
+            )
+        return self
+
+
+class VaultChartPin(ChartPin):
+    """The vault chart: Vault's dev server (internal mode), the agent injector and the CSI provider."""
+
+    repo: str = "https://helm.releases.hashicorp.com"
+    chart: str = "vault"
+    version: str = "0.34.1"
+    release_name: str = "vault"
+
+
+class CsiDriverChartPin(ChartPin):
+    """The secrets-store CSI driver chart."""
+
+    repo: str = "https://kubernetes-sigs.github.io/secrets-store-csi-driver/charts"
+    chart: str = "secrets-store-csi-driver"
+    version: str = "1.6.0"
+    release_name: str = "csi"
+
+
+class VsoChartPin(ChartPin):
+    """The Vault Secrets Operator chart."""
+
+    repo: str = "https://helm.releases.hashicorp.com"
+    chart: str = "vault-secrets-operator"
+    version: str = "1.4.1"
+    release_name: str = "vault-secrets-operator"
+
+
+# An image reference as distribution/reference reads it: `[host[:port]/]path[:tag][@sha256:<64 hex>]`.
+_IMAGE_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_IMAGE_DOMAIN_PART = r"[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?"
+_IMAGE_HOST = rf"(?:{_IMAGE_DOMAIN_PART}(?:\.{_IMAGE_DOMAIN_PART})*|\[[0-9a-fA-F:]+\])"
+_IMAGE_REF = re.compile(
+    rf"(?P<name>(?:{_IMAGE_HOST}(?::[0-9]+)?/)?{_IMAGE_COMPONENT}(?:/{_IMAGE_COMPONENT})*)"
+    r"(?::(?P<tag>[\w][\w.-]{0,127}))?(?:@(?P<digest>sha256:[0-9a-f]{64}))?"
+)
+
+
+def _image_ref(value: str) -> str:
+    found = _IMAGE_REF.fullmatch(value)
+    if not found or len(found["name"]) > 255:
+        raise ValueError(
+            f"{value!r} is not an image reference: repository:tag (registry.example.com/hashicorp/vault:1.21.0) "
+            "or repository@sha256:<64 hex digits>"
+        )
+    if not found["tag"] and not found["digest"]:
+        raise ValueError(
+            f"{value!r} has neither a tag nor a digest: pin it (repository:tag or repository@sha256:<digest>); "
+            "an untagged image is `latest`, which changes under the same name"
+        )
+    return value
+
+
+ImageRef = Annotated[str, AfterValidator(_image_ref)]
+"""`repository:tag`, `repository@sha256:<digest>` or `repository:tag@sha256:<digest>`."""
+ImagePullPolicy = Literal["IfNotPresent", "Always", "Never"]
+
+
+class ChartImages(Model):
+    """The images the three charts run, for a mirror registry or images imported into the node's runtime.
+
+    Each key is optional; unset keeps the chart's default (shown here). A value is `repository:tag` or a digest
+    reference (`repository@sha256:<digest>`, optionally with a tag before the `@`), and is rendered exactly as
+    written: the charts join `repository` and `tag` with `:`, so the program splits the reference at its last `:`.
+    """
+
+    # hashicorp/vault:2.0.4: Vault's server (vault chart `server.image`), the agent the injector injects into pods
+    # (`injector.agentImage`) and the CSI provider's agent sidecar (`csi.agent.image`).
+    vault: ImageRef | None = None
+    # hashicorp/vault-k8s:1.7.6: the agent injector (vault chart `injector.image`). `vaultK8s` (the generated
+    # alias would be `vaultK8S`).
+    vault_k8s: ImageRef | None = Field(default=None, alias="vaultK8s")
+    # hashicorp/vault-csi-provider:1.7.4: Vault's CSI provider (vault chart `csi.image`).
+    vault_csi_provider: ImageRef | None = None
+    # registry.k8s.io/csi-secrets-store/driver:v1.6.0: the CSI driver (secrets-store chart `linux.image`).
+    csi_driver: ImageRef | None = None
+    # registry.k8s.io/csi-secrets-store/driver-crds:v1.6.0: the CSI driver's CRD hook Jobs (`linux.crds.image`;
+    # not run with `csiDriverCrdJobs: false`).
+    csi_driver_crds: ImageRef | None = None
+    # registry.k8s.io/sig-storage/csi-node-driver-registrar:v2.16.0 (secrets-store chart `linux.registrarImage`).
+    node_driver_registrar: ImageRef | None = None
+    # registry.k8s.io/sig-storage/livenessprobe:v2.18.0 (secrets-store chart `linux.livenessProbeImage`).
+    liveness_probe: ImageRef | None = None
+    # hashicorp/vault-secrets-operator:1.4.1: the operator and its CRD-upgrade and cleanup hook Jobs
+    # (vault-secrets-operator chart `controller.manager.image`).
+    vso: ImageRef | None = None
+    # quay.io/brancz/kube-rbac-proxy:v0.18.1: the operator's metrics proxy (`controller.kubeRbacProxy.image`).
+    kube_rbac_proxy: ImageRef | None = None
+
+
+_NODE_PATH = re.compile(r"(/[A-Za-z0-9._@+-]+)+/?")
+
+
+def _node_path(value: str | None) -> str | None:
+    """An absolute directory on the node; the charts append `/pods`, `/plugins/...` to it."""
+    if value is None:
+        return None
+    if not _NODE_PATH.fullmatch(value) or any(part in (".", "..") for part in value.split("/")):
+        raise ValueError(f"{value!r} is not an absolute directory on the node, like /var/lib/kubelet")
+    return value.rstrip("/")
 
 
 class ChartsConfig(Model):
@@ -159,28 +279,31 @@ class ChartsConfig(Model):
 
     managed: bool = True
     namespace: DnsName = "default"
-    vault: ChartPin = ChartPin(
-        repo="https://helm.releases.hashicorp.com",
-        chart="vault",
-        version="0.34.1",
-        release_name="vault",
-    )
-    csi_driver: ChartPin = ChartPin(
-        repo="https://kubernetes-sigs.github.io/secrets-store-csi-driver/charts",
-        chart="secrets-store-csi-driver",
-        version="1.6.0",
-        release_name="csi",
-    )
-    vso: ChartPin = ChartPin(
-        repo="https://helm.releases.hashicorp.com",
-        chart="vault-secrets-operator",
-        version="1.4.1",
-        release_name="vault-secrets-operator",
-    )
+    vault: VaultChartPin = VaultChartPin()
+    csi_driver: CsiDriverChartPin = CsiDriverChartPin()
+    vso: VsoChartPin = VsoChartPin()
     csi_rotation_poll_interval: Duration | None = None
     injector_failure_policy: Literal["Ignore", "Fail"] = "Ignore"
+    images: ChartImages = ChartImages()
+    # Every chart image that has a pull policy, and the apps' workload containers. Unset: the charts' and
+    # Kubernetes' defaults (IfNotPresent for a tagged image). `Never` for a node whose images are imported into
+    # its runtime: a missing image then fails at once (ErrImageNeverPull) instead of waiting on a registry. The
+    # agent the injector adds to pods takes Kubernetes' default (vault-k8s has no setting for it).
+    image_pull_policy: ImagePullPolicy | None = None
+    # The kubelet's --root-dir, where the CSI driver mounts pods' volumes and registers (secrets-store chart
+    # `linux.kubeletRootDir`). Unset: the chart's /var/lib/kubelet.
+    kubelet_root_dir: str | None = None
+    # Where CSI providers put their sockets: Vault's provider (vault chart `csi.daemonSet.providersDir`) and the
+    # driver that calls it (secrets-store chart `linux.providersDir`) get the same folder. Unset: the charts'
+    # /var/run/secrets-store-csi-providers.
+    csi_providers_dir: str | None = None
+    # false: skip the CSI driver chart's pre-install/pre-upgrade hook Jobs that apply its CRDs with the
+    # driver-crds image (`linux.crds.enabled`); Helm still installs the CRDs from the chart's crds/ folder on the
+    # first install (and never upgrades them).
+    csi_driver_crd_jobs: bool = True
 
     _ns = field_validator("namespace")(_dns_label)
+    _dirs = field_validator("kubelet_root_dir", "csi_providers_dir")(_node_path)
 
     @field_validator("csi_rotation_poll_interval")
     @classmethod
@@ -201,9 +324,13 @@ class VaultConfig(Model):
     """Where Vault is and how each side reaches it."""
 
     mode: VaultMode = "internal"
-    # The address Pulumi's Vault provider configures Vault through (port-forward, NodePort, ...).
-    # Unset: the provider reads VAULT_ADDR.
+    # The address Pulumi's Vault provider configures Vault through: with the in-cluster Vault (internal mode, managed
+    # charts) required, `http://<node address>:<nodePort>`. Unset (otherwise): the provider reads VAULT_ADDR.
     address: str | None = None
+    # The in-cluster Vault's Service becomes a NodePort on this port (the vault chart's `server.service.type` and
+    # `server.service.nodePort`), so Pulumi reaches the Vault the same `up` installs with nothing started by hand.
+    # Only with the in-cluster Vault (internal mode, managed charts).
+    node_port: int | None = Field(default=None, strict=True)
     # The address workloads, the CSI provider, the injector and VSO use.
     workload_address: str = "http://vault.default:8200"
     # PEM CA of an https Vault, as a path relative to the project directory.
@@ -216,6 +343,14 @@ class VaultConfig(Model):
     @classmethod
     def _address(cls, value: str | None) -> str | None:
         return None if value is None else _url(value)
+
+    @field_validator("node_port")
+    @classmethod
+    def _node_port(cls, value: int | None) -> int | None:
+        low, high = NODE_PORT_RANGE
+        if value is not None and not low <= value <= high:
+            raise ValueError(f"{value} is not in Kubernetes' NodePort range {low}-{high}")
+        return value
 
     @model_validator(mode="after")
     def _external_needs_tls_material(self) -> VaultConfig:
@@ -741,6 +876,18 @@ class StackConfig(Model):
                 ("kubernetesAuth", "host"),
                 "is the Vault address; set it to the Kubernetes API address as Vault reaches it",
             )
+        if self.vault.node_port is not None and not self.vault_from_chart():
+            raise KeyedError(
+                ("vault", "nodePort"),
+                "is only for the in-cluster Vault the vault chart installs (vault.mode internal with "
+                "charts.managed true); this stack's Vault is not installed by it",
+            )
+        if self.vault_from_chart() and self.vault.address is None:
+            raise KeyedError(
+                ("vault", "address"),
+                "is required with the in-cluster Vault (vault.mode internal, charts.managed): where Pulumi reaches the "
+                "Vault this stack installs, e.g. http://<minikube ip>:<vault.nodePort>; no VAULT_ADDR points at it",
+            )
         if self.vault.mode == "internal":
             # The chart's dev server starts empty but for `secret/`: there is nothing else to adopt.
             if self.kubernetes_auth.existing:
@@ -772,6 +919,11 @@ class StackConfig(Model):
 
     def methods(self) -> set[str]:
         return {app.method for app in self.apps}
+
+    def vault_from_chart(self) -> bool:
+        """Vault itself is the dev server of the vault chart this stack installs (internal mode, managed charts):
+        it exists only once that release does, and Pulumi reaches it at `vault.address` with `vaultToken`."""
+        return self.vault.mode == "internal" and self.charts.managed
 
     def seeded_secrets(self) -> dict[str, list[str]]:
         """`<mount>/<path>` -> keys of every KV secret the stack seeds: what `secretValues` must hold."""

@@ -36,5 +36,5 @@ class ServingTls:
 
 def generate(directory: Path, common_name: str, ip: str = "127.0.0.1") -> ServingTls:
     """A CA (its key stays here) that signs a serving certificate with the SAN IP `ip`."""
-    generate_serving(directory, common_name, ip)
+    generate_serving(directory, common_name, (ip,))
     return ServingTls(directory)

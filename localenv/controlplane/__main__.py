@@ -18,13 +18,22 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def cmd_start(state_dir: Path, timeout: float) -> int:
+def _node_lines(cp: ControlPlane) -> list[str]:
+    from localenv.node.node import Node  # the node builds on this package
+
+    node = Node.load(cp.state_dir) if cp.node else None
+    return node.status_lines() if node is not None else []
+
+
+def cmd_start(state_dir: Path, timeout: float, node: bool | None) -> int:
     began = time.monotonic()
-    cp = ControlPlane.start(state_dir, timeout=timeout, say=_say)
+    cp = ControlPlane.start(state_dir, timeout=timeout, say=_say, node=node)
     if not cp.reused:
         _say(f"started in {time.monotonic() - began:.1f}s")
     for status in cp.status():
         print(status.line())
+    for line in _node_lines(cp):
+        print(line)
     print(f"source {cp.state_dir / state.ENV_SH}")
     return 0
 
@@ -38,6 +47,8 @@ def cmd_status(state_dir: Path) -> int:
     statuses = cp.status()
     for status in statuses:
         print(status.line())
+    for line in _node_lines(cp):
+        print(line)
     return 0 if all(s.ok for s in statuses) else 1
 
 
@@ -69,6 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     start = sub.add_parser("start", parents=[common], help="start, or confirm it is running")
     start.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for each component")
+    start.add_argument(
+        "--node",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="with a real node (kubelet, containerd, ...; default: $VAULT_K8S_NODE=1)",
+    )
     sub.add_parser("status", parents=[common], help="show each component; non-zero if any is down")
     sub.add_parser("stop", parents=[common], help="stop the started processes and remove the state")
     return parser
@@ -80,7 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     state_dir = state_dir.resolve()
     try:
         if args.command == "start":
-            return cmd_start(state_dir, args.timeout)
+            return cmd_start(state_dir, args.timeout, args.node)
         if args.command == "status":
             return cmd_status(state_dir)
         return cmd_stop(state_dir)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from .certs import Pki
@@ -44,8 +45,12 @@ def etcd_args(binary: Path, data_dir: Path, client_port: int, peer_port: int) ->
     ]
 
 
-def apiserver_args(binary: Path, pki: Pki, cert_dir: Path, port: int, etcd_client_port: int) -> list[str]:
-    return [
+def apiserver_args(
+    binary: Path, pki: Pki, cert_dir: Path, port: int, etcd_client_port: int, overrides: Sequence[str] = ()
+) -> list[str]:
+    """`overrides` (`--flag=value`) replace the flags of the same name, or are added."""
+    replaced = {flag.split("=", 1)[0] for flag in overrides}
+    base = [
         str(binary),
         f"--etcd-servers={etcd_url(etcd_client_port)}",
         f"--bind-address={HOST}",
@@ -66,6 +71,7 @@ def apiserver_args(binary: Path, pki: Pki, cert_dir: Path, port: int, etcd_clien
         "--endpoint-reconciler-type=none",
         "--profiling=false",
     ]
+    return [base[0], *(f for f in base[1:] if f.split("=", 1)[0] not in replaced), *overrides]
 
 
 def controller_manager_args(binary: Path, pki: Pki, kubeconfig: Path, work_dir: Path, port: int) -> list[str]:
@@ -106,3 +112,28 @@ def vault_server_args(binary: Path, port: int, root_token: str, tls_dir: Path) -
         f"-dev-root-token-id={root_token}",
         f"-dev-listen-address={HOST}:{port}",
     ]
+
+
+def vault_server_node_args(binary: Path, port: int, root_token: str, config_file: Path) -> list[str]:
+    """Dev mode whose TLS listener comes from `config_file` (vault_node_config), with a certificate the node's pods
+    can verify at the node address; the dev listener itself moves to plain HTTP on loopback port + 2, unused."""
+    return [
+        str(binary),
+        "server",
+        "-dev",
+        "-dev-no-store-token",
+        f"-dev-root-token-id={root_token}",
+        f"-dev-listen-address={HOST}:{port + 2}",
+        f"-config={config_file}",
+    ]
+
+
+def vault_node_config(port: int, cert: Path, key: Path) -> str:
+    return (
+        'listener "tcp" {\n'
+        f'  address = "{HOST}:{port}"\n'
+        f'  cluster_address = "{HOST}:{port + 1}"\n'
+        f'  tls_cert_file = "{cert}"\n'
+        f'  tls_key_file = "{key}"\n'
+        "}\n"
+    )

@@ -81,14 +81,14 @@ APISERVER_DNS = (
 )
 
 
-def cluster_specs(service_ip: str) -> list[CertSpec]:
+def cluster_specs(service_ip: str, extra_ips: tuple[str, ...] = ()) -> list[CertSpec]:
     return [
         CertSpec(
             "apiserver",
             "/CN=kube-apiserver",
             server=True,
             dns=APISERVER_DNS,
-            ips=("127.0.0.1", service_ip),
+            ips=("127.0.0.1", service_ip, *extra_ips),
         ),
         CertSpec("admin", "/O=system:masters/CN=kubernetes-admin", client=True),
         CertSpec("controller-manager", "/CN=system:kube-controller-manager", client=True),
@@ -183,7 +183,7 @@ def _run(argv: Sequence[str]) -> None:
         raise ControlPlaneError(f"openssl failed ({' '.join(argv[:3])} ...): {result.stderr.strip()}")
 
 
-def _openssl_binary(openssl: str | None) -> str:
+def openssl_binary(openssl: str | None) -> str:
     binary = openssl or shutil.which("openssl")
     if binary is None:
         raise ControlPlaneError("the openssl CLI is needed to create certificates")
@@ -210,11 +210,12 @@ def issue_leaf(binary: str, pki: Pki, spec: CertSpec) -> None:
     pki.key(spec.name).chmod(0o600)
 
 
-def generate_pki(directory: Path, service_ip: str, openssl: str | None = None) -> Pki:
-    """Create the CA, the leaf certificates and the ServiceAccount signing key in `directory`."""
-    binary = _openssl_binary(openssl)
+def generate_pki(directory: Path, service_ip: str, openssl: str | None = None, extra_ips: tuple[str, ...] = ()) -> Pki:
+    """Create the CA, the leaf certificates and the ServiceAccount signing key in `directory`; `extra_ips` are more
+    addresses the API server is reached at."""
+    binary = openssl_binary(openssl)
     pki = _new_ca(directory, binary, "vault-k8s-local-ca", Pki(directory).leaves)
-    for spec in cluster_specs(service_ip):
+    for spec in cluster_specs(service_ip, extra_ips):
         issue_leaf(binary, pki, spec)
     for argv in sa_key_commands(binary, pki):
         _run(argv)
@@ -223,10 +224,12 @@ def generate_pki(directory: Path, service_ip: str, openssl: str | None = None) -
     return pki
 
 
-def generate_serving(directory: Path, common_name: str, ip: str = "127.0.0.1", openssl: str | None = None) -> Pki:
-    """A private CA and one serving certificate `tls` for `ip` (a webhook on loopback)."""
-    binary = _openssl_binary(openssl)
+def generate_serving(
+    directory: Path, common_name: str, ips: tuple[str, ...] = ("127.0.0.1",), openssl: str | None = None
+) -> Pki:
+    """A private CA and one serving certificate `tls` for `ips` (a webhook on loopback)."""
+    binary = openssl_binary(openssl)
     pki = _new_ca(directory, binary, f"{common_name} CA", ("tls",))
-    issue_leaf(binary, pki, CertSpec("tls", f"/CN={common_name}", server=True, ips=(ip,)))
+    issue_leaf(binary, pki, CertSpec("tls", f"/CN={common_name}", server=True, ips=ips))
     pki.ca_key.chmod(0o600)
     return pki

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import signal
 import time
 from collections.abc import Callable
@@ -23,9 +24,11 @@ from .args import (
     etcd_args,
     etcd_url,
     vault_addr,
+    vault_node_config,
     vault_server_args,
+    vault_server_node_args,
 )
-from .certs import Pki, generate_pki
+from .certs import Pki, generate_pki, generate_serving, openssl_binary
 from .crds import install_crds
 from .errors import ControlPlaneError
 from .kubeapi import KubeApi
@@ -42,6 +45,7 @@ POSTGRES = "postgres"
 COMPONENTS = (ETCD, APISERVER, CONTROLLER_MANAGER, VAULT, POSTGRES)
 # Vault holds connections to PostgreSQL: it goes first.
 STOP_ORDER = (CONTROLLER_MANAGER, APISERVER, ETCD, VAULT, POSTGRES)
+NODE_ENV = "VAULT_K8S_NODE"
 ENV_PREFIX = {
     ETCD: "ETCD",
     APISERVER: "KUBE_APISERVER",
@@ -132,6 +136,8 @@ class ControlPlane:
     """The PostgreSQL superuser's password."""
     postgres_admin_password: str = ""
     """The password of the admin Vault's database connection logs in as (until Vault rotates it)."""
+    node: bool = False
+    """A real node runs beside it (localenv/node): VAULT_K8S_NODE=1."""
     reused: bool = field(default=False, compare=False)
 
     # -- paths and endpoints -------------------------------------------------
@@ -165,6 +171,11 @@ class ControlPlane:
     def vault_ca_file(self) -> Path:
         """The CA the server's dev-tls mode generates; a new one each time it starts."""
         return self.vault_tls_dir / vaultserver.CA_FILE
+
+    @property
+    def vault_node_tls(self) -> Pki:
+        """With a node: the server's own CA and certificate, valid at the node address too."""
+        return Pki(self.state_dir / "vault-node-tls", ("tls",))
 
     @property
     def published_vault_ca_file(self) -> Path:
@@ -205,6 +216,7 @@ class ControlPlane:
             "POSTGRES_VAULT_ADMIN": postgres.VAULT_ADMIN,
             "POSTGRES_VAULT_ADMIN_PASSWORD": self.postgres_admin_password,
             "LOCALCP_STATE_DIR": str(self.state_dir),
+            NODE_ENV: "1" if self.node else "0",
             vaultserver.SERVER_ENV: self.server,
         }
         if self.unseal_key:
@@ -243,6 +255,7 @@ class ControlPlane:
                 "components": {n: c.to_json() for n, c in self.components.items()},
                 "server": self.server,
                 "postgres_dir": str(self.postgres_dir) if self.postgres_dir else None,
+                "node": self.node,
             },
         )
         state.write_env(self.state_dir, self.env)
@@ -265,6 +278,7 @@ class ControlPlane:
                 postgres_dir=Path(procs["postgres_dir"]) if procs.get("postgres_dir") else None,
                 postgres_password=env["POSTGRES_PASSWORD"],
                 postgres_admin_password=env["POSTGRES_VAULT_ADMIN_PASSWORD"],
+                node=bool(procs.get("node", False)),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ControlPlaneError(f"incomplete control plane state in {directory}: {exc!r}") from exc
@@ -279,23 +293,28 @@ class ControlPlane:
         timeout: float = 60.0,
         crds_dir: Path | None = None,
         say: Say = _quiet,
+        node: bool | None = None,
     ) -> ControlPlane:
-        """Start everything on Ports.from_env() with the server VAULT_K8S_SERVER names, or return the running
-        control plane if it is healthy there and runs that server."""
+        """Start everything on Ports.from_env() with the server VAULT_K8S_SERVER names, plus a real node when
+        `node` (default: VAULT_K8S_NODE=1), or return the running control plane if it is healthy there and
+        runs that server and node."""
         directory = _resolve_state_dir(state_dir)
         wanted = Ports.from_env()
         server = vaultserver.server_from_env()
+        with_node = node_from_env() if node is None else node
         if (directory / state.PROCESSES_JSON).exists():
             try:
                 existing: ControlPlane | None = cls.load(directory)
             except ControlPlaneError:
                 existing = None
                 _stop_listed(directory)
-            if existing is not None and existing.server != server:
+            if existing is not None and (existing.server, existing.node) != (server, with_node):
                 if any(c.running() for c in existing.components.values()):
                     raise ControlPlaneError(
-                        f"the control plane in {directory} runs {existing.server}, not {server} "
-                        f"({vaultserver.SERVER_ENV}); stop it first (make demo-down)"
+                        f"the control plane in {directory} runs {existing.server} "
+                        f"{'with' if existing.node else 'without'} a node, not {server} "
+                        f"{'with' if with_node else 'without'} ({vaultserver.SERVER_ENV}, {NODE_ENV}); "
+                        "stop it first (make demo-down)"
                     )
                 existing.stop()
                 existing = None
@@ -315,7 +334,7 @@ class ControlPlane:
             if existing is not None:
                 say(f"cleaning up a control plane that is not healthy in {directory}")
                 existing.stop()
-        cp = cls._create(directory, wanted, server)
+        cp = cls._create(directory, wanted, server, with_node)
         try:
             cp._boot(timeout, crds_dir or paths.crds_dir(), say)
         except BaseException:
@@ -330,6 +349,8 @@ class ControlPlane:
         """Healthy as is, or after bringing back a Vault server that a test stopped or sealed."""
         statuses = {s.name: s for s in self.status()}
         if not all(s.ok for n, s in statuses.items() if n != VAULT):
+            return False
+        if self.node and not _node_running(self.state_dir):
             return False
         server = statuses[VAULT]
         if server.ok:
@@ -347,7 +368,10 @@ class ControlPlane:
         return self.vault_health() == "active"
 
     @classmethod
-    def _create(cls, directory: Path, port_set: Ports, server: str) -> ControlPlane:
+    def _create(cls, directory: Path, port_set: Ports, server: str, with_node: bool = False) -> ControlPlane:
+        from localenv.node.namespaces import NODE_IP  # the node builds on this package: imported when used
+        from localenv.node.node import prepare_apiserver
+
         binaries = {
             ETCD: paths.require_binary("etcd"),
             APISERVER: paths.require_binary("kube-apiserver"),
@@ -358,7 +382,7 @@ class ControlPlane:
         pg_user = postgres.run_as()
         require_free(port_set)
         state.prepare(directory)
-        pki = generate_pki(directory / "pki", SERVICE_IP)
+        pki = generate_pki(directory / "pki", SERVICE_IP, extra_ips=(NODE_IP,) if with_node else ())
         token = "root-" + secrets.token_hex(12)
         logs = directory / "logs"
         logs.mkdir()
@@ -376,6 +400,15 @@ class ControlPlane:
             ),
             VAULT: vault_server_args(binaries[VAULT], port_set.vault, token, directory / "vault-tls"),
         }  # fmt: skip
+        if with_node:
+            argvs[APISERVER] = apiserver_args(
+                binaries[APISERVER], pki, directory / "apiserver", port_set.apiserver, port_set.etcd_client,
+                prepare_apiserver(directory, pki, openssl_binary(None)),
+            )  # fmt: skip
+            tls = generate_serving(directory / "vault-node-tls", "vault", ("127.0.0.1", NODE_IP))
+            vault_config = directory / "vault-node.hcl"
+            vault_config.write_text(vault_node_config(port_set.vault, tls.cert("tls"), tls.key("tls")))
+            argvs[VAULT] = vault_server_node_args(binaries[VAULT], port_set.vault, token, vault_config)
         port_of = {
             ETCD: port_set.etcd_client,
             APISERVER: port_set.apiserver,
@@ -403,6 +436,7 @@ class ControlPlane:
             postgres_dir=pg_dir,
             postgres_password=pg_password,
             postgres_admin_password=secrets.token_urlsafe(18),
+            node=with_node,
         )
         write_kubeconfig(
             cp.kubeconfig, cp.apiserver_url, pki.ca_cert, pki.cert("admin"), pki.key("admin"),
@@ -420,6 +454,9 @@ class ControlPlane:
         comp = self.components[name]
         if name == VAULT:
             vaultserver.clear_tls_dir(self.vault_tls_dir)
+            if self.node:
+                # Where dev-tls would write its CA; the health checks and env.sh read it there.
+                shutil.copyfile(self.vault_node_tls.ca_cert, self.vault_ca_file)
         cwd = self.postgres_dir if name == POSTGRES else self.state_dir
         proc = spawn(comp.argv, comp.log, env=_child_env(), cwd=cwd, user=comp.user)
         comp.pid, comp.start_ticks = proc.pid, proc.start_ticks
@@ -445,8 +482,10 @@ class ControlPlane:
             self._wait(APISERVER, api.ready, "kube-apiserver /readyz", timeout)
             kcm = self._spawn(CONTROLLER_MANAGER)
             say(f"kube-controller-manager pid {kcm.pid} on port {self.ports.controller_manager}")
-            names = install_crds(api, crds_dir, timeout)
-            say(f"{len(names)} CRDs installed and Established")
+            if not self.node:
+                # With a node the charts bring their CRDs, as on any cluster.
+                names = install_crds(api, crds_dir, timeout)
+                say(f"{len(names)} CRDs installed and Established")
             self._wait(
                 CONTROLLER_MANAGER, self._controller_manager_healthy,
                 "kube-controller-manager /healthz", timeout,
@@ -457,9 +496,16 @@ class ControlPlane:
                 "ServiceAccount default/default (created by kube-controller-manager)",
                 timeout,
             )
+            self._wait_vault(server_log_start, timeout)
+            if self.node:
+                from localenv.node.node import Node
+
+                forwarded = [self.ports.apiserver, self.ports.vault, self.ports.postgres]
+                Node.create(self.state_dir, self.ports.apiserver, forwarded, openssl_binary(None)).boot(
+                    api, timeout, say
+                )
         finally:
             api.close()
-        self._wait_vault(server_log_start, timeout)
         self.save()
         say(f"control plane ready in {time.monotonic() - began:.1f}s; env in {self.state_dir / state.ENV_SH}")
 
@@ -565,6 +611,11 @@ class ControlPlane:
         from localenv.controllers import stop_controllers
 
         stop_controllers(self, self.state_dir)
+        from localenv.node.node import Node
+
+        node = Node.load(self.state_dir)
+        if node is not None:
+            node.stop(timeout)
         for name in STOP_ORDER:
             self._stop_component(name, timeout)
         if self.state_dir.exists():
@@ -609,6 +660,21 @@ class ControlPlane:
 
 
 _NO_PROXY = {"http": "", "https": ""}
+
+
+def node_from_env(environ: dict[str, str] | None = None) -> bool:
+    env = os.environ if environ is None else environ
+    raw = env.get(NODE_ENV, "").strip()
+    if raw not in ("", "0", "1"):
+        raise ControlPlaneError(f"{NODE_ENV} must be 1 (with a node) or 0, not {raw!r}")
+    return raw == "1"
+
+
+def _node_running(state_dir: Path) -> bool:
+    from localenv.node.node import Node
+
+    node = Node.load(state_dir)
+    return node is not None and node.running()
 
 
 def _resolve_state_dir(state_dir: Path | str | None) -> Path:

@@ -4,7 +4,7 @@ from collections import Counter
 
 import pytest
 
-from bench.configs import METHODS, SECRET_VALUES_KEY, bench_config, generate_config
+from bench.configs import METHODS, SECRET_VALUES_KEY, VAULT_TOKEN, VAULT_TOKEN_KEY, bench_config, generate_config
 from stackconfig.load import parse_stack_config
 
 
@@ -23,7 +23,8 @@ def test_config_validates_with_n_apps_round_robin(n: int) -> None:
 
 def test_every_kv_secret_is_seeded_and_every_pki_ref_has_a_role() -> None:
     config, secret_keys = bench_config(9)
-    assert secret_keys == [SECRET_VALUES_KEY]
+    assert secret_keys == [SECRET_VALUES_KEY, VAULT_TOKEN_KEY]
+    assert config[VAULT_TOKEN_KEY] == VAULT_TOKEN
     declared = {f"{m['path']}/{s['path']}": s["keys"] for m in config["vault-k8s:kv"] for s in m["secrets"]}
     values = config[SECRET_VALUES_KEY]
     assert set(values) == set(declared)

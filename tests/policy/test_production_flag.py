@@ -17,7 +17,9 @@ SPELLINGS = [True, False, 0, 1, "true", "False", " yes ", "no", "on", "off", "t"
 
 def program_reads(value: object) -> bool | None:
     """What the program makes of the value: its flag, or None when it refuses the config."""
-    raw = {"production": value, "kubernetes": {"context": "c"}} if value is not None else {}
+    raw: dict[str, object] = {"production": value, "kubernetes": {"context": "c"}} if value is not None else {}
+    # The in-cluster Vault (the default) needs the address Pulumi reaches it at.
+    raw["vault"] = {"address": "http://127.0.0.1:8200"}
     try:
         return parse_stack_config(raw).production
     except StackConfigError:

@@ -48,5 +48,5 @@ def test_prod_stack_passes_every_policy(tmp_path: Path) -> None:
 @pytest.mark.skipif(not (ROOT / "stacks" / "Pulumi.dev.yaml").exists(), reason="no dev stack")
 def test_dev_stack_is_reported_but_grants_match(tmp_path: Path) -> None:
     found = violations(run_in_copy("dev", tmp_path))
-    assert 'vault: vault provider address "http://127.0.0.1:8200" is not https' in found
+    assert 'vault: vault provider address "http://192.168.49.2:30200" is not https' in found
     assert not [v for v in found if "AppIdentity" in v or 'policy "' in v]

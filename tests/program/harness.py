@@ -25,6 +25,8 @@ from pulumi.runtime.mocks import MockMonitor
 ROOT = Path(__file__).resolve().parents[2]
 STACKS = ROOT / "stacks"
 REVIEWER_JWT = "eyJhbGciOiJSUzI1NiJ9.reviewer-token-for-tests.sig"
+VAULT_TOKEN_KEY = "vault-k8s:vaultToken"
+DEMO_VAULT_TOKEN = "dev-root-token-for-tests"
 
 
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
@@ -151,6 +153,14 @@ def demo_database_passwords(config: dict[str, Any]) -> dict[str, str]:
     }
 
 
+def vault_from_chart(config: Mapping[str, Any]) -> bool:
+    """Whether the config's Vault is the in-cluster one (internal mode, managed charts), which needs `vaultToken`."""
+    vault, charts = config.get("vault-k8s:vault"), config.get("vault-k8s:charts")
+    mode = vault.get("mode", "internal") if isinstance(vault, dict) else "internal"
+    managed = charts.get("managed", True) if isinstance(charts, dict) else True
+    return mode == "internal" and managed is not False
+
+
 def write_kubeconfig(path: Path, contexts: Iterable[str]) -> Path:
     """A kubeconfig with these contexts (each its own cluster and user); what the loader reads."""
     names = list(contexts)
@@ -208,11 +218,13 @@ def run_program(
     recorder: Recorder | None = None,
     env: Mapping[str, str] | None = None,
     database_passwords: bool = True,
+    vault_token: bool = True,
 ) -> Run:
     """Evaluate __main__.py with `config` (values as in a stack file) under mocks.
 
     With `database_passwords`, a config that declares databases but no `databasePasswords` gets one (secret) per
-    connection, as a user sets them once per stack.
+    connection, as a user sets them once per stack. With `vault_token`, a config of the in-cluster Vault without
+    `vaultToken` gets DEMO_VAULT_TOKEN (secret), likewise.
 
     `check(globals)` may return an Output; it is awaited so assertions inside `.apply` run.
     Pass your own `recorder` to inspect registrations when the program raises.
@@ -223,6 +235,9 @@ def run_program(
     if database_passwords and passwords_key not in config and demo_database_passwords(config):
         config = {**config, passwords_key: demo_database_passwords(config)}
         secret_keys.append(passwords_key)
+    if vault_token and VAULT_TOKEN_KEY not in config and vault_from_chart(config):
+        config = {**config, VAULT_TOKEN_KEY: DEMO_VAULT_TOKEN}
+        secret_keys.append(VAULT_TOKEN_KEY)
     flat = {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
     runtime_config.set_all_config(flat, secret_keys)
     recorder = recorder if recorder is not None else Recorder()

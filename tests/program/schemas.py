@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import tarfile
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,39 @@ CHARTS = {
 }
 
 
+ARCHIVES = {"vault": SHARED / "charts" / "vault-0.34.1.tgz"}
+# Values the program sets that the chart's values.yaml has only as a comment (`#nodePort: 30000`), with the template
+# that reads each; test_chart_values checks both against the chart.
+COMMENTED_VALUES: dict[str, dict[str, str]] = {
+    "vault": {
+        "server.service.type": "templates/server-service.yaml",
+        "server.service.nodePort": "templates/server-service.yaml",
+    },
+}
+
+
 def chart_defaults(chart: str) -> dict[str, Any]:
     return yaml.safe_load((CHARTS[chart] / "values.yaml").read_text())
+
+
+def known_values(chart: str) -> dict[str, Any]:
+    """The chart's default values plus the keys it documents only in comments (COMMENTED_VALUES), as None."""
+    known = chart_defaults(chart)
+    for dotted in COMMENTED_VALUES.get(chart, {}):
+        *parents, leaf = dotted.split(".")
+        node = known
+        for key in parents:
+            node = node[key]
+        node.setdefault(leaf, None)
+    return known
+
+
+def chart_template(chart: str, template: str) -> str:
+    """One file of the chart archive, by its path inside the chart (`templates/server-service.yaml`)."""
+    with tarfile.open(ARCHIVES[chart]) as archive:
+        member = archive.extractfile(f"{chart}/{template}")
+        assert member is not None
+        return member.read().decode()
 
 
 def chart_version(chart: str) -> str:

@@ -17,9 +17,10 @@ from typing import Any
 import pytest
 
 from stackconfig.load import StackConfigError
-from tests.program.harness import Recorder, demo_secret_values, run_program, stack_config
+from tests.program.harness import ROOT, Recorder, demo_secret_values, run_program, stack_config
 
 NS = "vault-k8s:"
+SHARED_CHARTS = ROOT.parent / "shared" / "charts"
 SECRET_VALUES = f"{NS}secretValues"
 Config = dict[str, Any]
 
@@ -531,6 +532,48 @@ CASES = [
         "(one word, no spaces or commas)",
     ),
     Case(
+        "untagged-chart-image",
+        lambda c: c[f"{NS}charts"].update(images={"vaultCsiProvider": "hashicorp/vault-csi-provider"}),
+        "config vault-k8s:charts.images.vaultCsiProvider: 'hashicorp/vault-csi-provider' has neither a tag nor a "
+        "digest: pin it (repository:tag or repository@sha256:<digest>); an untagged image is `latest`, which "
+        "changes under the same name",
+    ),
+    Case(
+        "chart-path-holds-another-chart",
+        lambda c: c[f"{NS}charts"].update(vso={"path": "../shared/charts/vault-0.34.1.tgz"}),
+        f"config vault-k8s:charts.vso.path: {SHARED_CHARTS / 'vault-0.34.1.tgz'} holds chart 'vault' version "
+        "'0.34.1', not the pinned 'vault-secrets-operator' version '1.4.1' (charts.vso.chart and charts.vso.version)",
+    ),
+    Case(
+        "chart-path-missing",
+        lambda c: c[f"{NS}charts"].update(csiDriver={"path": "../shared/charts/secrets-store-csi-driver-1.5.0.tgz"}),
+        f"config vault-k8s:charts.csiDriver.path: {SHARED_CHARTS / 'secrets-store-csi-driver-1.5.0.tgz'} "
+        "does not exist",
+    ),
+    Case(
+        "node-port-with-an-external-vault",
+        lambda c: external(c, {**EXTERNAL_VAULT, "nodePort": 30200}, EXTERNAL_AUTH),
+        "config vault-k8s:vault.nodePort: is only for the in-cluster Vault the vault chart installs (vault.mode "
+        "internal with charts.managed true); this stack's Vault is not installed by it",
+    ),
+    Case(
+        "node-port-out-of-range",
+        lambda c: c[f"{NS}vault"].update(nodePort=8200),
+        "config vault-k8s:vault.nodePort: 8200 is not in Kubernetes' NodePort range 30000-32767",
+    ),
+    Case(
+        "in-cluster-vault-without-address",
+        lambda c: c[f"{NS}vault"].pop("address"),
+        "config vault-k8s:vault.address: is required with the in-cluster Vault (vault.mode internal, "
+        "charts.managed): where Pulumi reaches the Vault this stack installs, e.g. "
+        "http://<minikube ip>:<vault.nodePort>; no VAULT_ADDR points at it",
+    ),
+    Case(
+        "vault-token-not-secret",
+        lambda c: c.__setitem__(f"{NS}vaultToken", "plain-root-token"),
+        "config vault-k8s:vaultToken: must be a secret (pulumi config set --secret vaultToken <token>)",
+    ),
+    Case(
         "malformed-json",
         _malformed_json,
         re.compile(r"config vault-k8s:vault: Configuration 'vault-k8s:vault' value .* is not a valid 'JSON object'"),
@@ -576,6 +619,29 @@ def test_missing_kubeconfig_file_names_the_key(tmp_path: Path) -> None:
     message, recorder = run_failing(config, cwd=tmp_path)
     missing = (tmp_path / ".localcp" / "kubeconfig").resolve()
     assert message == f"config vault-k8s:kubernetes.kubeconfig: cannot read {missing}: No such file or directory"
+    assert recorder.resources == []
+
+
+def test_the_in_cluster_vault_without_a_token_registers_nothing() -> None:
+    recorder = Recorder()
+    with pytest.raises(StackConfigError) as caught:
+        run_program(dev_config(), secret_keys=[SECRET_VALUES], recorder=recorder, vault_token=False)
+    assert str(caught.value) == (
+        "config vault-k8s:vaultToken: is required with the in-cluster Vault (vault.mode internal, charts.managed): "
+        "the dev server's root token, which the chart and Pulumi's Vault provider both get "
+        "(pulumi config set --secret vaultToken <token>)"
+    )
+    assert recorder.resources == []
+
+
+def test_a_root_token_the_chart_cannot_render_registers_nothing() -> None:
+    """The chart writes it unquoted into the pod's environment, where `12345` would be a number."""
+    config = {**dev_config(), f"{NS}vaultToken": "12345"}
+    recorder = Recorder()
+    with pytest.raises(StackConfigError) as caught:
+        run_program(config, secret_keys=[SECRET_VALUES, f"{NS}vaultToken"], recorder=recorder)
+    assert str(caught.value).startswith("config vault-k8s:vaultToken: the dev server's root token must start with")
+    assert "12345" not in str(caught.value)
     assert recorder.resources == []
 
 

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from tests.program.harness import Run
+from tests.program.harness import DEMO_VAULT_TOKEN, Run
 
 
 def test_registers_exactly_these_resources(dev: Run) -> None:
@@ -103,11 +103,16 @@ def test_vault_chart_runs_dev_server_with_injector_and_csi(dev: Run) -> None:
     assert release["version"] == "0.34.1"
     assert release["namespace"] == "default"
     assert release["repositoryOpts"] == {"repo": "https://helm.releases.hashicorp.com"}
+    # The root token is `vaultToken` (the tutorial's is `root`); Pulumi reaches Vault through the NodePort.
     assert release["values"] == {
-        "server": {"dev": {"enabled": True}},
+        "server": {
+            "dev": {"enabled": True, "devRootToken": DEMO_VAULT_TOKEN},
+            "service": {"type": "NodePort", "nodePort": 30200},
+        },
         "injector": {"enabled": True, "webhook": {"failurePolicy": "Ignore"}},
         "csi": {"enabled": True},
     }
+    assert "values" in dev.recorder.by_name("platform-vault").secret_inputs
 
 
 def test_csi_driver_release_syncs_secrets(dev: Run) -> None:
@@ -341,8 +346,11 @@ def test_seeded_values_are_pulumi_secrets(dev: Run) -> None:
         ((r.name, r.secret_inputs) for r in dev.recorder.resources if r.secret_inputs and r not in seeded),
         key=lambda pair: pair[0],
     )
-    # The database admin's password, and the rotate-root call's empty body (the provider marks every body secret).
+    # The database admin's password, the rotate-root call's empty body (the provider marks every body secret), and
+    # the dev root token (`vaultToken`) in the vault chart's values and the Vault provider's token.
     assert others == [
         ("db-database-connection-app", {"postgresql"}),
         ("db-database-connection-app-rotate-root", {"dataJson"}),
+        ("platform-vault", {"values"}),
+        ("vault", {"token"}),
     ]

@@ -26,9 +26,11 @@ from stackconfig.load import (
     load_stack_config,
     parse_stack_config,
     seed_values,
+    vault_token,
 )
-from stackconfig.models import KeyedError, KubernetesConfig, StackConfig, key_text
+from stackconfig.models import KeyedError, KubernetesConfig, StackConfig, VaultConfig, key_text
 from tests.program.harness import (
+    DEMO_VAULT_TOKEN,
     Recorder,
     ambient_kubeconfig,
     demo_database_passwords,
@@ -37,6 +39,8 @@ from tests.program.harness import (
     write_kubeconfig,
 )
 from tests.unit import load_stack, raw_stack
+
+SHARED = Path(__file__).resolve().parents[3] / "shared"
 
 DEV_WANTED = {
     "secret/db-pass": ["password"],
@@ -105,7 +109,7 @@ def test_constants() -> None:
         "databases",
         "apps",
     )
-    assert SECRET_KEYS == ("secretValues", "databasePasswords")
+    assert SECRET_KEYS == ("secretValues", "databasePasswords", "vaultToken")
 
 
 def test_stack_config_error_is_a_run_error() -> None:
@@ -192,8 +196,17 @@ def test_parse_dev_and_prod() -> None:
     assert [a.name for a in load_stack("prod").apps] == ["orders", "billing", "ledger"]
 
 
-def test_parse_empty_is_all_defaults() -> None:
-    assert parse_stack_config({}) == StackConfig()
+def test_parse_needs_only_the_address_of_the_in_cluster_vault() -> None:
+    """Every default: internal mode with managed charts, whose Vault Pulumi reaches only at `vault.address`."""
+    address = "http://192.168.49.2:30200"
+    assert parse_stack_config({"vault": {"address": address}}) == StackConfig(vault=VaultConfig(address=address))
+    with pytest.raises(StackConfigError) as caught:
+        parse_stack_config({})
+    assert str(caught.value) == (
+        "config vault-k8s:vault.address: is required with the in-cluster Vault (vault.mode internal, "
+        "charts.managed): where Pulumi reaches the Vault this stack installs, e.g. "
+        "http://<minikube ip>:<vault.nodePort>; no VAULT_ADDR points at it"
+    )
 
 
 def test_unknown_top_level_keys_all_named_sorted() -> None:
@@ -343,11 +356,69 @@ def test_load_reads_both_cas(tmp_path: Path) -> None:
     )
 
 
+def _prod_project(tmp_path: Path) -> Path:
+    """A project folder for the prod stack beside a `shared` folder with the pinned chart archives."""
+    project = tmp_path / "project"
+    (project / "certs").mkdir(parents=True)
+    (project / "certs" / "vault-ca.pem").write_text("VAULT CA\n")
+    (project / "certs" / "kubernetes-ca.pem").write_text("KUBE CA\n")
+    (tmp_path / "shared").symlink_to(SHARED)
+    return project
+
+
+def test_load_resolves_local_charts(tmp_path: Path) -> None:
+    project = _prod_project(tmp_path)
+    config = stack_config("prod")
+    config["vault-k8s:charts"] = {
+        **config["vault-k8s:charts"],
+        "vault": {"path": "../shared/charts/vault-0.34.1.tgz"},
+        "vso": {"path": "../shared/charts/vault-secrets-operator-1.4.1.tgz"},
+    }
+    _set_config(config, [])
+    loaded = load_stack_config(project)
+    assert loaded.chart_paths == {
+        "vault": str(SHARED / "charts" / "vault-0.34.1.tgz"),
+        "vso": str(SHARED / "charts" / "vault-secrets-operator-1.4.1.tgz"),
+    }
+    assert loaded.stack.charts.vault.path == "../shared/charts/vault-0.34.1.tgz"
+
+
+def test_load_refuses_a_chart_path_of_another_version(tmp_path: Path) -> None:
+    project = _prod_project(tmp_path)
+    config = stack_config("prod")
+    config["vault-k8s:charts"] = {
+        **config["vault-k8s:charts"],
+        "vault": {"path": "../shared/charts/vault-0.34.1.tgz", "version": "0.34.0"},
+    }
+    _set_config(config, [])
+    with pytest.raises(StackConfigError) as caught:
+        load_stack_config(project)
+    archive = SHARED / "charts" / "vault-0.34.1.tgz"
+    assert str(caught.value) == (
+        f"config vault-k8s:charts.vault.path: {archive} holds chart 'vault' version '0.34.1', not the pinned "
+        "'vault' version '0.34.0' (charts.vault.chart and charts.vault.version)"
+    )
+    assert caught.value.__suppress_context__
+
+
+def test_load_refuses_a_missing_chart_path(tmp_path: Path) -> None:
+    project = _prod_project(tmp_path)
+    config = stack_config("prod")
+    config["vault-k8s:charts"] = {**config["vault-k8s:charts"], "csiDriver": {"path": "charts/csi.tgz"}}
+    _set_config(config, [])
+    with pytest.raises(StackConfigError) as caught:
+        load_stack_config(project)
+    assert (
+        str(caught.value) == f"config vault-k8s:charts.csiDriver.path: {project / 'charts' / 'csi.tgz'} does not exist"
+    )
+
+
 def test_load_seeds_from_secret_config() -> None:
     config = stack_config("dev")
     config["vault-k8s:secretValues"] = demo_secret_values(config)
     config["vault-k8s:databasePasswords"] = demo_database_passwords(config)
-    _set_config(config, ["vault-k8s:secretValues", "vault-k8s:databasePasswords"])
+    config["vault-k8s:vaultToken"] = DEMO_VAULT_TOKEN
+    _set_config(config, ["vault-k8s:secretValues", "vault-k8s:databasePasswords", "vault-k8s:vaultToken"])
     loaded: dict[str, LoadedConfig] = {}
 
     def make() -> dict[str, pulumi.Output[str]]:
@@ -489,3 +560,87 @@ def test_database_passwords_refused(values: Any, is_secret: bool, message: str) 
 
 def test_no_databases_no_passwords() -> None:
     assert database_passwords(load_stack("prod"), None, False) == {}
+
+
+# --- vault_token ------------------------------------------------------------------------------
+
+TOKEN_HOW = "(pulumi config set --secret vaultToken <token>)"
+
+
+def _resolved_token(stack: str, value: str) -> dict[str, tuple[str, bool]]:
+    def make() -> dict[str, pulumi.Output[str]]:
+        token = vault_token(load_stack(stack), value, True)
+        assert token is not None
+        return {"token": token}
+
+    return resolve(make)
+
+
+def test_the_vault_token_is_a_secret() -> None:
+    assert _resolved_token("dev", "dev-root") == {"token": ("dev-root", True)}
+
+
+def test_the_in_cluster_vault_needs_its_token() -> None:
+    with pytest.raises(StackConfigError) as raised:
+        vault_token(load_stack("dev"), None, False)
+    assert str(raised.value) == (
+        "config vault-k8s:vaultToken: is required with the in-cluster Vault (vault.mode internal, charts.managed): "
+        f"the dev server's root token, which the chart and Pulumi's Vault provider both get {TOKEN_HOW}"
+    )
+
+
+def test_without_the_in_cluster_vault_the_token_is_optional() -> None:
+    """prod's Vault is external, local's charts are managed elsewhere: unset, the provider reads VAULT_TOKEN."""
+    assert vault_token(load_stack("prod"), None, False) is None
+    assert vault_token(load_stack("local"), None, False) is None
+    assert _resolved_token("prod", "s.any/token") == {"token": ("s.any/token", True)}
+
+
+@pytest.mark.parametrize(
+    ("stack", "value", "is_secret", "message"),
+    [
+        ("dev", "hunter2-token", False, f"must be a secret {TOKEN_HOW}"),
+        ("prod", "hunter2-token", False, f"must be a secret {TOKEN_HOW}"),
+        ("dev", "", True, f"must not be empty {TOKEN_HOW}"),
+        ("prod", "", True, f"must not be empty {TOKEN_HOW}"),
+        *(
+            ("dev", bad, True,
+             "the dev server's root token must start with a letter and hold only letters, digits, '.', '_' and '-', "
+             "and not be a YAML word (true, no, null, ...): the vault chart writes it unquoted into the server's "
+             "environment")
+            for bad in ("12345", "1e3", "hunter2 token", "hunter2:token", "#hunter2", "True", "off", "NULL")
+        ),
+    ],
+)  # fmt: skip
+def test_vault_token_refused(stack: str, value: str, is_secret: bool, message: str) -> None:
+    with pytest.raises(StackConfigError) as raised:
+        vault_token(load_stack(stack), value, is_secret)
+    assert str(raised.value) == f"config vault-k8s:vaultToken: {message}"
+    if value:
+        assert value not in str(raised.value)
+
+
+def test_load_reads_the_vault_token_as_a_secret() -> None:
+    config = stack_config("dev")
+    config["vault-k8s:secretValues"] = demo_secret_values(config)
+    config["vault-k8s:databasePasswords"] = demo_database_passwords(config)
+    config["vault-k8s:vaultToken"] = DEMO_VAULT_TOKEN
+    _set_config(config, ["vault-k8s:secretValues", "vault-k8s:databasePasswords", "vault-k8s:vaultToken"])
+
+    def make() -> dict[str, pulumi.Output[str]]:
+        token = load_stack_config().vault_token
+        assert token is not None
+        return {"token": token}
+
+    assert resolve(make) == {"token": (DEMO_VAULT_TOKEN, True)}
+
+
+def test_load_refuses_a_plain_vault_token() -> None:
+    config = stack_config("dev")
+    config["vault-k8s:secretValues"] = demo_secret_values(config)
+    config["vault-k8s:databasePasswords"] = demo_database_passwords(config)
+    config["vault-k8s:vaultToken"] = DEMO_VAULT_TOKEN
+    _set_config(config, ["vault-k8s:secretValues", "vault-k8s:databasePasswords"])
+    with pytest.raises(StackConfigError) as raised:
+        load_stack_config()
+    assert str(raised.value) == f"config vault-k8s:vaultToken: must be a secret {TOKEN_HOW}"

@@ -11,7 +11,9 @@ from pydantic import ValidationError
 from stackconfig.load import StackConfigError, parse_stack_config
 from stackconfig.models import (
     AppDecl,
-    ChartPin,
+    ChartImages,
+    ChartsConfig,
+    CsiDriverChartPin,
     KubernetesAuthConfig,
     KvMountDecl,
     KvRef,
@@ -21,7 +23,9 @@ from stackconfig.models import (
     PkiRootDecl,
     ReviewerConfig,
     StackConfig,
+    VaultChartPin,
     VaultConfig,
+    VsoChartPin,
 )
 from tests.unit import app, load_stack, raw_stack
 
@@ -57,9 +61,14 @@ def parses(stack: str, mutate: Mutation) -> StackConfig:
 def test_dev_is_the_tutorial() -> None:
     cfg = load_stack("dev")
     assert cfg.production is False and cfg.protect_mounts is False
+    # Pulumi reaches the dev Vault through its NodePort (the tutorial: `kubectl port-forward`).
     assert cfg.vault == VaultConfig(
-        mode="internal", address="http://127.0.0.1:8200", workload_address="http://vault.default:8200"
+        mode="internal",
+        address="http://192.168.49.2:30200",
+        node_port=30200,
+        workload_address="http://vault.default:8200",
     )
+    assert cfg.vault_from_chart()
     assert cfg.kubernetes_auth == KubernetesAuthConfig(
         path="kubernetes",
         host="https://kubernetes.default.svc:443",
@@ -118,12 +127,116 @@ def test_prod_is_external_with_ca_and_reviewer() -> None:
 def test_chart_pins() -> None:
     charts = load_stack("dev").charts
     assert (charts.managed, charts.namespace) == (True, "default")
-    assert charts.vault == ChartPin(
-        repo="https://helm.releases.hashicorp.com", chart="vault", version="0.34.1", release_name="vault"
+    assert charts.vault.model_dump() == {
+        "repo": "https://helm.releases.hashicorp.com",
+        "chart": "vault",
+        "version": "0.34.1",
+        "release_name": "vault",
+        "path": None,
+    }
+    assert charts.csi_driver.model_dump() == {
+        "repo": "https://kubernetes-sigs.github.io/secrets-store-csi-driver/charts",
+        "chart": "secrets-store-csi-driver",
+        "version": "1.6.0",
+        "release_name": "csi",
+        "path": None,
+    }
+    assert charts.vso.model_dump() == {
+        "repo": "https://helm.releases.hashicorp.com",
+        "chart": "vault-secrets-operator",
+        "version": "1.4.1",
+        "release_name": "vault-secrets-operator",
+        "path": None,
+    }
+
+
+def test_shipped_stacks_keep_the_chart_defaults() -> None:
+    """No image, pull policy or node path is set by dev or prod: the charts' own defaults apply."""
+    for stack in ("dev", "prod"):
+        charts = load_stack(stack).charts
+        assert (charts.vault, charts.csi_driver, charts.vso) == (VaultChartPin(), CsiDriverChartPin(), VsoChartPin())
+        assert charts.images == ChartImages()
+        assert all(value is None for value in charts.images.model_dump().values())
+        assert (charts.image_pull_policy, charts.kubelet_root_dir, charts.csi_providers_dir) == (None, None, None)
+        assert charts.csi_driver_crd_jobs is True
+
+
+def test_a_chart_path_alone_keeps_the_chart_pin() -> None:
+    """`charts: {vault: {path: ...}}` in a stack file: the other keys keep the vault chart's pin."""
+    cfg = parses("dev", lambda r: r["charts"].update(vault={"path": "../shared/charts/vault-0.34.1.tgz"}))
+    assert cfg.charts.vault == VaultChartPin(path="../shared/charts/vault-0.34.1.tgz")
+    assert (cfg.charts.vault.chart, cfg.charts.vault.version, cfg.charts.vault.release_name) == (
+        "vault",
+        "0.34.1",
+        "vault",
     )
-    assert charts.csi_driver.chart == "secrets-store-csi-driver"
-    assert charts.csi_driver.release_name == "csi"
-    assert charts.vso.chart == "vault-secrets-operator"
+    assert (cfg.charts.csi_driver, cfg.charts.vso) == (CsiDriverChartPin(), VsoChartPin())
+    assert cfg.charts.csi_rotation_poll_interval == "2m"
+
+
+def test_a_mirror_is_another_repo() -> None:
+    cfg = parses("dev", lambda r: r["charts"].update(csiDriver={"repo": "https://charts.mirror.example/sscd"}))
+    assert cfg.charts.csi_driver == CsiDriverChartPin(repo="https://charts.mirror.example/sscd")
+    assert cfg.charts.csi_driver.version == "1.6.0"
+
+
+def test_every_new_chart_key_is_camel_case() -> None:
+    charts = ChartsConfig.model_validate(
+        {
+            "images": {
+                "vault": "reg.local/hashicorp/vault:1.21.0",
+                "vaultK8s": "reg.local/hashicorp/vault-k8s:1.7.6",
+                "vaultCsiProvider": "reg.local/hashicorp/vault-csi-provider:1.7.4",
+                "csiDriver": "reg.local/csi-secrets-store/driver:v1.6.0",
+                "csiDriverCrds": "reg.local/csi-secrets-store/driver-crds:v1.6.0",
+                "nodeDriverRegistrar": "reg.local/sig-storage/csi-node-driver-registrar:v2.16.0",
+                "livenessProbe": "reg.local/sig-storage/livenessprobe:v2.18.0",
+                "vso": "reg.local/hashicorp/vault-secrets-operator:1.4.1",
+                "kubeRbacProxy": "reg.local/brancz/kube-rbac-proxy:v0.18.1",
+            },
+            "imagePullPolicy": "Never",
+            "kubeletRootDir": "/srv/node/kubelet/",
+            "csiProvidersDir": "/srv/node/providers",
+            "csiDriverCrdJobs": False,
+        }
+    )
+    assert charts.images.model_dump() == {
+        "vault": "reg.local/hashicorp/vault:1.21.0",
+        "vault_k8s": "reg.local/hashicorp/vault-k8s:1.7.6",
+        "vault_csi_provider": "reg.local/hashicorp/vault-csi-provider:1.7.4",
+        "csi_driver": "reg.local/csi-secrets-store/driver:v1.6.0",
+        "csi_driver_crds": "reg.local/csi-secrets-store/driver-crds:v1.6.0",
+        "node_driver_registrar": "reg.local/sig-storage/csi-node-driver-registrar:v2.16.0",
+        "liveness_probe": "reg.local/sig-storage/livenessprobe:v2.18.0",
+        "vso": "reg.local/hashicorp/vault-secrets-operator:1.4.1",
+        "kube_rbac_proxy": "reg.local/brancz/kube-rbac-proxy:v0.18.1",
+    }
+    # A trailing slash is dropped: the charts append `/pods`, `/plugins_registry/` to the root dir.
+    assert (charts.image_pull_policy, charts.kubelet_root_dir, charts.csi_providers_dir) == (
+        "Never",
+        "/srv/node/kubelet",
+        "/srv/node/providers",
+    )
+    assert charts.csi_driver_crd_jobs is False
+
+
+DIGEST = "sha256:" + "0123456789abcdef" * 4
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [
+        "hashicorp/vault:2.0.4",
+        "vault:1.21.0",
+        "docker.io/hashicorp/vault:2.0.4",
+        "localhost:5000/hashicorp/vault:1.21.0",
+        "[::1]:5000/vault:v1",
+        f"hashicorp/vault@{DIGEST}",
+        f"registry.example.com:443/hashicorp/vault:2.0.4@{DIGEST}",
+    ],
+)
+def test_image_references_accepted(ref: str) -> None:
+    assert ChartImages(vault=ref).vault == ref
 
 
 def test_pki_defaults_let_the_root_live_its_ttl() -> None:
@@ -289,10 +402,78 @@ def test_kv_paths_that_merely_contain_data(path: str) -> None:
             lambda r: r["vault"].update(adress="http://127.0.0.1:8200"),
             "config vault-k8s:vault.adress: Extra inputs are not permitted",
         ),
+        (
+            lambda r: r["charts"].update(images={"vault": "hashicorp/vault"}),
+            "config vault-k8s:charts.images.vault: 'hashicorp/vault' has neither a tag nor a digest: pin it "
+            "(repository:tag or repository@sha256:<digest>); an untagged image is `latest`, which changes under "
+            "the same name",
+        ),
+        (
+            lambda r: r["charts"].update(images={"kubeRbacProxy": "quay.io/Brancz/kube-rbac-proxy:v0.18.1"}),
+            "config vault-k8s:charts.images.kubeRbacProxy: 'quay.io/Brancz/kube-rbac-proxy:v0.18.1' is not an "
+            "image reference: repository:tag (registry.example.com/hashicorp/vault:1.21.0) or "
+            "repository@sha256:<64 hex digits>",
+        ),
+        (
+            lambda r: r["charts"].update(images={"csiDriver": "registry.k8s.io/csi-secrets-store/driver@sha256:abc"}),
+            "config vault-k8s:charts.images.csiDriver: 'registry.k8s.io/csi-secrets-store/driver@sha256:abc' is not "
+            "an image reference: repository:tag (registry.example.com/hashicorp/vault:1.21.0) or "
+            "repository@sha256:<64 hex digits>",
+        ),
+        (
+            lambda r: r["charts"].update(images={"vaultAgent": "hashicorp/vault:1.21.0"}),
+            "config vault-k8s:charts.images.vaultAgent: Extra inputs are not permitted",
+        ),
+        (
+            lambda r: r["charts"].update(imagePullPolicy="never"),
+            "config vault-k8s:charts.imagePullPolicy: Input should be 'IfNotPresent', 'Always' or 'Never'",
+        ),
+        (
+            lambda r: r["charts"].update(kubeletRootDir="var/lib/kubelet"),
+            "config vault-k8s:charts.kubeletRootDir: 'var/lib/kubelet' is not an absolute directory on the node, "
+            "like /var/lib/kubelet",
+        ),
+        (
+            lambda r: r["charts"].update(csiProvidersDir="/run/../etc/providers"),
+            "config vault-k8s:charts.csiProvidersDir: '/run/../etc/providers' is not an absolute directory on the "
+            "node, like /var/lib/kubelet",
+        ),
+        (
+            lambda r: r["charts"].update(vault={"path": "charts/vault-0.34.1.tgz", "repo": "https://mirror.example"}),
+            "config vault-k8s:charts.vault.repo: a chart from `path` is not fetched from a repository; set either "
+            "path or repo, not both",
+        ),
+        (
+            lambda r: r["charts"].update(vso={"path": ""}),
+            "config vault-k8s:charts.vso.path: String should have at least 1 character",
+        ),
     ],
 )
 def test_field_rules(mutate: Mutation, message: str) -> None:
     assert problems("dev", mutate) == message
+
+
+def test_chart_key_errors_carry_their_key_as_data() -> None:
+    with pytest.raises(ValidationError) as caught:
+        StackConfig.model_validate(
+            {
+                "charts": {
+                    "images": {"vault": "vault", "vso": "hashicorp/vault-secrets-operator 1.4.1"},
+                    "vault": {"path": "v.tgz", "repo": "https://mirror.example"},
+                }
+            }
+        )
+    errors = caught.value.errors()
+    assert [e["loc"] for e in errors] == [
+        ("charts", "vault"),
+        ("charts", "images", "vault"),
+        ("charts", "images", "vso"),
+    ]
+    keyed = errors[0]["ctx"]["error"]
+    assert (keyed.key, keyed.reason) == (
+        ("repo",),
+        "a chart from `path` is not fetched from a repository; set either path or repo, not both",
+    )
 
 
 # --- per-method rules -------------------------------------------------------------------------
@@ -483,6 +664,84 @@ def test_kubernetes_host_is_not_the_vault_address(host: str) -> None:
 def test_internal_mode_needs_no_ca() -> None:
     cfg = load_stack("dev")
     assert cfg.vault.ca_cert_file is None and cfg.kubernetes_auth.ca_cert_file is None
+
+
+# --- the in-cluster Vault: where Pulumi reaches it ----------------------------------------------------------------
+
+NODE_PORT_ONLY_FROM_CHART = (
+    "config vault-k8s:vault.nodePort: is only for the in-cluster Vault the vault chart installs (vault.mode internal "
+    "with charts.managed true); this stack's Vault is not installed by it"
+)
+ADDRESS_REQUIRED = (
+    "config vault-k8s:vault.address: is required with the in-cluster Vault (vault.mode internal, charts.managed): "
+    "where Pulumi reaches the Vault this stack installs, e.g. http://<minikube ip>:<vault.nodePort>; no VAULT_ADDR "
+    "points at it"
+)
+
+
+def test_only_dev_has_the_in_cluster_vault() -> None:
+    assert [load_stack(s).vault_from_chart() for s in ("dev", "local", "prod")] == [True, False, False]
+
+
+def test_a_node_port_needs_the_in_cluster_vault_external() -> None:
+    assert problems("dev", _external({**EXTERNAL_VAULT, "nodePort": 30200}, EXTERNAL_AUTH)) == NODE_PORT_ONLY_FROM_CHART
+
+
+def test_a_node_port_needs_the_in_cluster_vault_unmanaged_charts() -> None:
+    def unmanaged(r: dict[str, Any]) -> None:
+        r["charts"] = {**r["charts"], "managed": False}
+
+    assert problems("dev", unmanaged) == NODE_PORT_ONLY_FROM_CHART
+
+
+@pytest.mark.parametrize(
+    ("port", "reason"),
+    [
+        (29999, "29999 is not in Kubernetes' NodePort range 30000-32767"),
+        (32768, "32768 is not in Kubernetes' NodePort range 30000-32767"),
+        ("30200", "Input should be a valid integer"),
+        (True, "Input should be a valid integer"),
+        (30200.0, "Input should be a valid integer"),
+    ],
+)
+def test_node_port_range_and_type(port: object, reason: str) -> None:
+    def set_port(r: dict[str, Any]) -> None:
+        r["vault"]["nodePort"] = port
+
+    assert problems("dev", set_port) == f"config vault-k8s:vault.nodePort: {reason}"
+
+
+@pytest.mark.parametrize("port", [30000, 32767])
+def test_node_port_bounds_accepted(port: int) -> None:
+    def set_port(r: dict[str, Any]) -> None:
+        r["vault"]["nodePort"] = port
+
+    assert parses("dev", set_port).vault.node_port == port
+
+
+def test_the_in_cluster_vault_needs_the_address_pulumi_reaches_it_at() -> None:
+    def no_address(r: dict[str, Any]) -> None:
+        del r["vault"]["address"]
+
+    assert problems("dev", no_address) == ADDRESS_REQUIRED
+
+
+def test_an_address_without_a_node_port_is_accepted() -> None:
+    """Vault reached some other way (a LoadBalancer, an ingress): the Service keeps the chart's type."""
+
+    def no_node_port(r: dict[str, Any]) -> None:
+        del r["vault"]["nodePort"]
+
+    assert parses("dev", no_node_port).vault.node_port is None
+
+
+def test_without_the_in_cluster_vault_the_address_may_come_from_vault_addr() -> None:
+    def unmanaged(r: dict[str, Any]) -> None:
+        r["charts"] = {**r["charts"], "managed": False}
+        r["vault"] = {}
+
+    cfg = parses("dev", unmanaged)
+    assert (cfg.vault.address, cfg.vault_from_chart()) == (None, False)
 
 
 def test_app_model_directly() -> None:

@@ -28,6 +28,7 @@ def test_existing_and_built_in_namespaces_are_not_created() -> None:
 def test_the_charts_namespace_counts_only_when_something_is_placed_there() -> None:
     raw = raw_stack("dev")
     raw["charts"] = {"managed": False, "namespace": "vault", "csiRotationPollInterval": "2m"}
+    raw["vault"] = {"address": "http://127.0.0.1:8200"}  # no chart, so no NodePort
     assert used_namespaces(parse_stack_config(raw)) == ["default"]
     raw["charts"] = {"managed": True, "namespace": "vault", "csiRotationPollInterval": "2m"}
     assert used_namespaces(parse_stack_config(raw)) == ["default", "vault"]

@@ -158,3 +158,29 @@ def test_dev_delivery_commands_are_the_tutorials(name: str, command: str) -> Non
 )
 def test_prod_delivery_commands_name_the_namespace(name: str, command: str) -> None:
     assert delivery_command(_prod(name)) == command
+
+
+@pytest.mark.parametrize("policy", ["Never", "IfNotPresent", "Always"])
+def test_the_pull_policy_reaches_every_app_container(policy: str) -> None:
+    """`charts.imagePullPolicy`: `Never` on a node with imported images fails a missing image at once."""
+    cases = [
+        (csi_pod_spec(_dev("webapp")), csi_pod_spec(_dev("webapp"), policy)),
+        (injector_pod_spec(_dev("webapp-injection")), injector_pod_spec(_dev("webapp-injection"), None, policy)),
+        (
+            injector_pod_spec(_dev("webapp-injection"), "vault"),
+            injector_pod_spec(_dev("webapp-injection"), "vault", policy),
+        ),
+        (vso_pod_spec(_dev("webapp-vso")), vso_pod_spec(_dev("webapp-vso"), policy)),
+        (vso_pod_spec(_dev("db-vso")), vso_pod_spec(_dev("db-vso"), policy)),
+    ]
+    for plain, with_policy in cases:
+        [container] = plain["containers"]
+        assert "imagePullPolicy" not in container
+        assert with_policy == {**plain, "containers": [{**container, "imagePullPolicy": policy}]}
+
+
+def test_injector_pod_with_a_pull_policy() -> None:
+    assert injector_pod_spec(_dev("webapp-injection"), None, "Never") == {
+        "serviceAccountName": "webapp-vault",
+        "containers": [{"name": "webapp", "image": "jweissig/app:0.0.1", "imagePullPolicy": "Never"}],
+    }
