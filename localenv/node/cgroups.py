@@ -3,6 +3,7 @@ killed and removed at stop (cgroup v1, no systemd)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -39,9 +40,12 @@ def pids_under(root: str, fs: Path = CGROUP_FS) -> set[int]:
         top = hierarchy / root.lstrip("/")
         if not top.is_dir():
             continue
-        for procs in top.rglob("cgroup.procs"):
+        # os.walk skips folders that vanish mid-walk (runc removes a container's cgroup as it exits).
+        for folder, _, files in os.walk(top):
+            if "cgroup.procs" not in files:
+                continue
             try:
-                pids.update(int(p) for p in procs.read_text().split())
+                pids.update(int(p) for p in Path(folder, "cgroup.procs").read_text().split())
             except OSError:
                 continue
     return pids
@@ -70,6 +74,6 @@ def remove_root(root: str, fs: Path = CGROUP_FS) -> None:
         top = hierarchy / root.lstrip("/")
         if not top.is_dir():
             continue
-        for folder in sorted((p for p in top.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
-            folder.rmdir()
-        top.rmdir()
+        for folder, _, _ in sorted(os.walk(top), key=lambda entry: len(Path(entry[0]).parts), reverse=True):
+            with contextlib.suppress(FileNotFoundError):
+                Path(folder).rmdir()

@@ -56,7 +56,8 @@ def show_app(kube: Kube, app: AppDecl, show: bool, database: Postgres) -> None:
             for file in files:
                 value = _exec_shown(kube, app, ["cat", f"{app.workload.mount_path}/{file}"])
                 key = file.rsplit("-", 1)[-1] if isinstance(ref, DatabaseRef) else file
-                creds[key] = value
+                if isinstance(ref, DatabaseRef):
+                    creds[key] = value
                 print("\n".join(masked_lines(f"{key}={value}", show, DATABASE_SHOWN)))
         elif app.method == "injector":
             if isinstance(ref, PkiRef):

@@ -4,6 +4,7 @@ the machine's loopback by the bridge (bridge.py)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -11,7 +12,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,9 @@ COMPONENTS = (BRIDGE, CONTAINERD, KUBELET, KUBE_PROXY, SCHEDULER)
 STOP_ORDER = (SCHEDULER, KUBE_PROXY, KUBELET, CONTAINERD, BRIDGE)
 NODE_JSON = "node.json"
 APISERVER_KUBELET_CLIENT = "apiserver-kubelet-client"
+# The one host path a chart makes outside the node's private folders: the CSI driver's hostPath volume
+# `/etc/kubernetes/secrets-store-csi-providers` (DirectoryOrCreate). Stop removes what the node created of it.
+CHART_HOST_DIRS = (Path("/etc/kubernetes/secrets-store-csi-providers"),)
 # NodePorts the local stacks use, published on the machine's 127.0.0.1 (local-internal's Vault).
 PUBLISHED_NODE_PORTS = (30200,)
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")
@@ -107,6 +111,8 @@ class Node:
     apiserver_port: int
     forwarded_ports: list[int]
     processes: dict[str, NodeProcess]
+    created_dirs: list[str] = field(default_factory=list)
+    """Host folders the node's pods may create that did not exist before it started (removed by stop if empty)."""
 
     @property
     def paths(self) -> NodePaths:
@@ -124,6 +130,7 @@ class Node:
         data = {
             "apiserver_port": self.apiserver_port,
             "forwarded_ports": self.forwarded_ports,
+            "created_dirs": self.created_dirs,
             "processes": {n: {"argv": p.argv, "log": str(p.log), "pid": p.pid, "start_ticks": p.start_ticks}
                           for n, p in self.processes.items()},
         }  # fmt: skip
@@ -139,7 +146,9 @@ class Node:
             n: NodeProcess(n, p["argv"], Path(p["log"]), p.get("pid"), p.get("start_ticks"))
             for n, p in data["processes"].items()
         }
-        return cls(state_dir, int(data["apiserver_port"]), list(data["forwarded_ports"]), procs)
+        return cls(
+            state_dir, int(data["apiserver_port"]), list(data["forwarded_ports"]), procs, data.get("created_dirs", [])
+        )
 
     # -- start ---------------------------------------------------------------
 
@@ -235,6 +244,8 @@ class Node:
 
     def boot(self, api: KubeApi, timeout: float, say: Say = _quiet) -> None:
         began = time.monotonic()
+        self.created_dirs = [str(d) for d in (_first_missing(p) for p in CHART_HOST_DIRS) if d is not None]
+        self.save()
         namespaces.create(self.namespaces, config_service_cidr())
         cgroups.create_root(config.CGROUP_ROOT)
         self._spawn(BRIDGE)
@@ -281,6 +292,8 @@ class Node:
         self._stop(BRIDGE, timeout)
         namespaces.remove(self.namespaces)
         cgroups.remove_root(config.CGROUP_ROOT)
+        for created in self.created_dirs:
+            _remove_empty_tree(Path(created))
         shutil.rmtree(self.paths.directory, ignore_errors=True)
 
     def _stop(self, name: str, timeout: float) -> None:
@@ -292,6 +305,27 @@ class Node:
         self.processes[name].pid = self.processes[name].start_ticks = None
         if self.paths.directory.exists():
             self.save()
+
+
+def _first_missing(path: Path) -> Path | None:
+    """The outermost folder of `path` that does not exist yet (what creating `path` would add), or None."""
+    missing = None
+    for candidate in (path, *path.parents):
+        if candidate.exists():
+            return missing
+        missing = candidate
+    return missing
+
+
+def _remove_empty_tree(top: Path) -> None:
+    """rmdir `top` and its folders bottom-up, leaving any that hold a file."""
+    if not top.is_dir():
+        return
+    for folder in sorted((p for p in top.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+    with contextlib.suppress(OSError):
+        top.rmdir()
 
 
 def config_service_cidr() -> str:
