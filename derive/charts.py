@@ -1,5 +1,6 @@
 """Where each platform Helm release takes its chart from: a chart repository (or its mirror), or a local chart."""
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,8 +25,9 @@ class ReleaseChart:
 
 def local_chart_path(path: str, project_dir: Path) -> Path:
     """A chart `path` as the stack config gives it (relative to the project directory, or `~/...`), made absolute:
-    the provider plugin does not run in the project directory."""
-    return (project_dir / Path(path).expanduser()).resolve()
+    the provider plugin does not run in the project directory. Symlinks stay as written (a linked folder of charts
+    keeps its own name in the release)."""
+    return Path(os.path.abspath(project_dir / Path(path).expanduser()))
 
 
 def release_chart(pin: ChartPin, local_path: str | None = None) -> ReleaseChart:

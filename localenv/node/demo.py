@@ -16,6 +16,7 @@ from localenv.controlplane.vaultserver import SERVER_ENV, server_from_env, serve
 from localenv.database import Postgres
 from localenv.delivered import DATABASE_SHOWN, describe_certificate, key_values, masked_lines
 from localenv.node.kube import Kube, eventually
+from localenv.node.node import Node, peak_rss_mib, pods_peak_mib
 from localenv.stack import REPO, LocalStack, stack_file_config
 from stackconfig.models import AppDecl, DatabaseRef, PkiRef, StackConfig, database_file
 
@@ -104,7 +105,12 @@ def up(show: bool) -> int:
             show_app(kube, app, show, Postgres.from_env(cp.env))
     finally:
         kube.close()
-    print(f"\nall checks printed {time.monotonic() - began:.0f}s after start. Stop everything with: make demo-down")
+    node = Node.load(cp.state_dir)
+    pids = [c.pid for c in cp.components.values() if c.pid is not None] + (node.pids() if node else [])
+    print(
+        f"\nall checks printed {time.monotonic() - began:.0f}s after start; peak memory: control plane and node "
+        f"processes {peak_rss_mib(pids):.0f} MiB, pods {pods_peak_mib():.0f} MiB. Stop everything with: make demo-down"
+    )
     return 0
 
 

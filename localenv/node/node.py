@@ -280,6 +280,9 @@ class Node:
     def running(self) -> bool:
         return all(p.running() for p in self.processes.values())
 
+    def pids(self) -> list[int]:
+        return [p.pid for p in self.processes.values() if p.pid is not None]
+
     def stop(self, timeout: float = 15.0) -> None:
         """Every process by pid, then whatever is left in the node's cgroups and namespaces (containers and their
         shims, started by containerd), the namespaces with their interfaces and mounts, and the cgroups."""
@@ -349,6 +352,24 @@ def _kill_in_namespaces(ns: Namespaces) -> None:
                 os.kill(int(entry.name), signal.SIGKILL)
             except ProcessLookupError:
                 pass
+
+
+def peak_rss_mib(pids: list[int]) -> float:
+    """The sum of the processes' peak resident memory (VmHWM)."""
+    total_kib = 0
+    for pid in pids:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        total_kib += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0)
+    return total_kib / 1024
+
+
+def pods_peak_mib() -> float:
+    """The peak memory use of every pod of the node (its memory cgroup's high-water mark)."""
+    usage = cgroups.CGROUP_FS / "memory" / config.CGROUP_ROOT.lstrip("/") / "memory.max_usage_in_bytes"
+    return int(usage.read_text()) / 2**20 if usage.exists() else 0.0
 
 
 def node_ready(api: KubeApi) -> bool:

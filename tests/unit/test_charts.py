@@ -113,7 +113,12 @@ def test_every_pinned_path_is_checked_and_resolved(tmp_path: Path) -> None:
         csiDriver={"path": "../charts/secrets-store-csi-driver-1.6.0.tgz"},
         vso={"path": str(ARCHIVES["vso"])},
     )
-    assert paths == {field: str(path) for field, path in ARCHIVES.items()}
+    # Absolute, with the symlink kept as written.
+    assert paths == {
+        "vault": str(tmp_path / "charts" / "vault-0.34.1.tgz"),
+        "csi_driver": str(tmp_path / "charts" / "secrets-store-csi-driver-1.6.0.tgz"),
+        "vso": str(ARCHIVES["vso"]),
+    }
 
 
 def test_charts_without_a_path_are_not_looked_at(tmp_path: Path) -> None:

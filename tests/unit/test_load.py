@@ -376,9 +376,10 @@ def test_load_resolves_local_charts(tmp_path: Path) -> None:
     }
     _set_config(config, [])
     loaded = load_stack_config(project)
+    # Absolute from the project directory, the `shared` symlink kept as written.
     assert loaded.chart_paths == {
-        "vault": str(SHARED / "charts" / "vault-0.34.1.tgz"),
-        "vso": str(SHARED / "charts" / "vault-secrets-operator-1.4.1.tgz"),
+        "vault": str(tmp_path / "shared" / "charts" / "vault-0.34.1.tgz"),
+        "vso": str(tmp_path / "shared" / "charts" / "vault-secrets-operator-1.4.1.tgz"),
     }
     assert loaded.stack.charts.vault.path == "../shared/charts/vault-0.34.1.tgz"
 
@@ -393,7 +394,7 @@ def test_load_refuses_a_chart_path_of_another_version(tmp_path: Path) -> None:
     _set_config(config, [])
     with pytest.raises(StackConfigError) as caught:
         load_stack_config(project)
-    archive = SHARED / "charts" / "vault-0.34.1.tgz"
+    archive = tmp_path / "shared" / "charts" / "vault-0.34.1.tgz"
     assert str(caught.value) == (
         f"config vault-k8s:charts.vault.path: {archive} holds chart 'vault' version '0.34.1', not the pinned "
         "'vault' version '0.34.0' (charts.vault.chart and charts.vault.version)"
