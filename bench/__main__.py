@@ -28,6 +28,7 @@ def parser() -> argparse.ArgumentParser:
     one.add_argument("--no-profile", action="store_true", help="do not profile when a target is missed")
     for name in ("b2", "b3"):
         sub.add_parser(name, help=SECTIONS[name].title)
+    sub.add_parser("report", help="the B2 and B3 tables of results.json as Markdown")
     prof = sub.add_parser("profile", help="pyinstrument profile of one evaluation with N apps")
     prof.add_argument("n", type=int)
     prof.add_argument("--flat", action="store_true", help="profile the flat typed program instead of the program")
@@ -41,6 +42,10 @@ def main(argv: list[str]) -> int:
         from bench.profiling import main as profile_main
 
         return profile_main(args.n, args.flat, args.json)
+    if args.command == "report":
+        from bench.report import main as report_main
+
+        return report_main()
     if args.command == "b1":
         if args.runs < 1:
             print("--runs must be at least 1", file=sys.stderr)

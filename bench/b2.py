@@ -1,41 +1,56 @@
-"""B2: the real engine against the local control plane: `up` from empty and no-change previews."""
+"""B2: the real engine on the real node, the program side by side with the flat program a user would write instead.
+
+One node session (HashiCorp Vault), stack `local-node`: `up` from empty (the one bench.node times for the first
+secret), then no-change previews and a one-value change for the program and for the flat program, at the stack's 6
+apps and with 50 generated apps added. The flat program is generated from the program's state (bench.flat_state) and
+runs as its own project and stack, on the same backend, providers and live resources; its up from empty runs last,
+after the flat stack destroyed everything.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import random
 import shutil
 import statistics
 import subprocess
-import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from bench import results
-from localenv.controlplane import ControlPlane
-from localenv.controlplane.paths import default_state_dir
-from localenv.stack import REPO, LocalStack
+from bench import flat_state, plot, results
+from bench.flat_typed import generate
+from localenv.stack import REPO, LocalStack, PulumiError
 
 PREVIEW_RUNS = 3
 GENERATED_APPS = 50
+# Pods for the generated apps: 0 keeps every resource (Deployments, CSI classes, VSO secrets, roles) but starts no
+# pod, so the figures are the engine's and the providers', not 50 pod starts on 2 cores.
+GENERATED_REPLICAS = 0
+CHANGED_SECRET = ("for-injection/my-pass", "password")
+FLAT_STACK = "local-node-flat"
+PLOT_FILE = results.RESULTS_DIR / "b2.png"
 
 
-def _timed(action: Any) -> float:
+def timed(action: Callable[[], Any]) -> float:
     started = time.monotonic()
     action()
     return time.monotonic() - started
 
 
-def generated_apps(count: int) -> list[dict[str, Any]]:
-    """`count` more apps over the three methods, reading the secrets the local stack declares."""
+def generated_apps(count: int, replicas: int = GENERATED_REPLICAS) -> list[dict[str, Any]]:
+    """`count` more apps over the three methods, as Deployments, reading the secrets the local stacks declare."""
     apps: list[dict[str, Any]] = []
     for index in range(count):
         name = f"bench-{index:03d}"
         method = ("csi", "injector", "vso")[index % 3]
         base: dict[str, Any] = {"name": name, "method": method, "serviceAccount": name, "policy": name, "role": name,
-                "workload": {"name": name}}  # fmt: skip
+                "workload": {"name": name, "image": "localhost/vault-k8s/app:0.0.1", "replicas": replicas}}  # fmt: skip
         if method == "csi":
             base |= {"secretProviderClass": name,
                      "secrets": [{"kind": "kv", "mount": "secret", "path": "db-pass", "keys": ["password"],
@@ -50,78 +65,226 @@ def generated_apps(count: int) -> list[dict[str, Any]]:
     return apps
 
 
-def _resource_count(stack: LocalStack) -> int:
-    deployment = json.loads(stack.export())
-    return len(deployment["deployment"].get("resources", []))
+def add_apps(stack: LocalStack, apps: list[dict[str, Any]]) -> None:
+    document = yaml.safe_load(stack.config_file.read_text())
+    document["config"]["vault-k8s:apps"] += apps
+    stack.config_file.write_text(yaml.safe_dump(document, sort_keys=False))
 
 
-def _previews(stack: LocalStack) -> list[float]:
-    return [_timed(lambda: stack.preview("--expect-no-changes")) for _ in range(PREVIEW_RUNS)]
+def export(stack: LocalStack, name: str) -> dict[str, Any]:
+    """The deployment with secrets opened: the flat program's literals (kept in memory and a 0600 state-dir file)."""
+    out = stack.pulumi("stack", "export", "--show-secrets", "--stack", name, stack=False).stdout
+    data: dict[str, Any] = json.loads(out)
+    return data
 
 
-def _measure(stack: LocalStack, label: str) -> dict[str, Any]:
-    up_s = _timed(stack.up)
-    count = _resource_count(stack)
-    previews = _previews(stack)
-    median = statistics.median(previews)
+@dataclass
+class FlatStack:
+    """The flat program as its own project beside the state dir, on the program's backend and credentials."""
+
+    program: LocalStack
+    folder: Path
+
+    @classmethod
+    def create(cls, program: LocalStack) -> FlatStack:
+        folder = program.state_dir / "flat-project"
+        folder.mkdir(exist_ok=True)
+        # The program's relative paths (`.localcp/kubeconfig`) resolve from the project folder, as they do for it.
+        link = folder / program.state_dir.name
+        if not link.exists():
+            link.symlink_to(program.state_dir)
+        project = yaml.safe_load((REPO / "Pulumi.yaml").read_text())
+        project.pop("stackConfigDir", None)
+        project["runtime"]["options"]["virtualenv"] = str(REPO / ".venv")
+        (folder / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
+        flat = cls(program, folder)
+        listed = flat.pulumi("stack", "ls", "--json", stack=False)
+        if FLAT_STACK not in {s["name"] for s in json.loads(listed.stdout or "[]")}:
+            flat.pulumi("stack", "init", FLAT_STACK, "--secrets-provider", "passphrase", stack=False)
+        return flat
+
+    def pulumi(self, *args: str, stack: bool = True, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+        argv = [*args, *(["--stack", FLAT_STACK] if stack else []), "--non-interactive"]
+        result = subprocess.run(["pulumi", *argv], cwd=self.folder, env=self.program.env(), capture_output=True,
+                                text=True, timeout=timeout, check=False)  # fmt: skip
+        if result.returncode != 0:
+            raise PulumiError(argv, result)
+        return result
+
+    def write(self, recording: dict[str, Any]) -> int:
+        source = generate(recording)
+        target = self.folder / "__main__.py"
+        target.write_text(source)
+        os.chmod(target, 0o600)
+        return len(source.splitlines())
+
+    def adopt(self, program_deployment: dict[str, Any]) -> None:
+        """Import the program's state rewritten for the flat program's URNs."""
+        state = self.folder / "state.json"
+        state.write_text(json.dumps(flat_state.flat_deployment(program_deployment, FLAT_STACK)))
+        os.chmod(state, 0o600)
+        try:
+            self.pulumi("stack", "import", "--file", str(state), "--force")
+        finally:
+            state.unlink()
+
+    def preview(self, *extra: str) -> None:
+        self.pulumi("preview", *extra)
+
+    def up(self) -> None:
+        self.pulumi("up", "--yes", "--skip-preview")
+
+    def destroy(self) -> None:
+        self.pulumi("destroy", "--yes", "--skip-preview")
+
+
+def change_value(recording: dict[str, Any], secret: str, key: str, value: str) -> dict[str, Any]:
+    """The recording with one KV value changed in its `SecretV2`'s data, as a user edits one literal."""
+    mount, _, path = secret.partition("/")
+    changed = json.loads(json.dumps(recording))
+    for resource in changed["resources"]:
+        inputs = resource["inputs"]
+        if resource["type"] == "vault:kv/secretV2:SecretV2" and (inputs["mount"], inputs["name"]) == (mount, path):
+            data = json.loads(inputs["dataJson"])
+            data[key] = value
+            inputs["dataJson"] = json.dumps(data)
+            return changed
+    raise LookupError(f"no SecretV2 for {secret}")
+
+
+def _previews(preview: Callable[[], Any]) -> dict[str, Any]:
+    samples = [timed(preview) for _ in range(PREVIEW_RUNS)]
+    return {"median_s": round(statistics.median(samples), 2), "samples_s": [round(s, 2) for s in samples]}
+
+
+def _resources(deployment: dict[str, Any]) -> dict[str, int]:
+    resources = deployment["deployment"]["resources"]
+    custom = sum(1 for r in resources if r.get("custom"))
+    return {"custom": custom, "components": len(resources) - custom - 1}
+
+
+def side_by_side(
+    stack: LocalStack, flat: FlatStack, label: str, say: Callable[[str], None]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """No-change previews and a one-value change: the program, then the flat program on the same live resources.
+    Returns the row and the flat program's recording."""
+    secret, key = CHANGED_SECRET
+    program_preview = _previews(lambda: stack.preview("--expect-no-changes"))
+    stack.set_secret(secret, key, f"{key}-b2-program-{time.time_ns()}")
+    program_change = timed(stack.up)
+    deployment = export(stack, stack.stack)
+    recording = flat_state.to_recording(deployment)
+    lines = flat.write(recording)
+    flat.adopt(deployment)
+    # Equal inputs or this fails: the flat program is checked against the program's live state before timing.
+    flat_preview = _previews(lambda: flat.preview("--expect-no-changes"))
+    flat.write(change_value(recording, secret, key, f"{key}-b2-flat-{time.time_ns()}"))
+    flat_change = timed(flat.up)
     row = {
         "label": label,
-        "resources": count,
-        "up_s": round(up_s, 2),
-        "preview_s": round(median, 2),
-        "preview_samples": [round(p, 2) for p in previews],
-        "preview_s_per_resource": round(median / count, 4),
+        "resources": _resources(deployment),
+        "flat_source_lines": lines,
+        "program": {"preview": program_preview, "change_s": round(program_change, 2)},
+        "flat": {"preview": flat_preview, "change_s": round(flat_change, 2)},
+        "preview_ratio": round(program_preview["median_s"] / flat_preview["median_s"], 3),
+        "change_ratio": round(program_change / flat_change, 3),
     }
-    print(f"  {label:<22} {count:>5} resources  up {up_s:6.1f}s  no-change preview {median:5.1f}s "
-          f"({median / count * 1000:.0f} ms/resource)", flush=True)  # fmt: skip
-    return row
+    say(f"  {label}: no-change preview program {program_preview['median_s']:.2f}s flat "
+        f"{flat_preview['median_s']:.2f}s ({row['preview_ratio']:.2f}x); one-value change program "
+        f"{program_change:.1f}s flat {flat_change:.1f}s ({row['change_ratio']:.2f}x)")  # fmt: skip
+    return row, recording
 
 
-def _empty_program_floor(stack: LocalStack) -> dict[str, Any]:
-    """A project with an empty program, previewed by the same engine and backend."""
-    with tempfile.TemporaryDirectory(prefix="vault-k8s-empty-") as folder:
-        project = Path(folder)
-        (project / "Pulumi.yaml").write_text(yaml.safe_dump({
-            "name": "vault-k8s-empty",
-            "runtime": {"name": "python", "options": {"toolchain": "pip", "virtualenv": str(REPO / ".venv")}},
-        }))  # fmt: skip
-        (project / "__main__.py").write_text("")
-        env = stack.env()
-
-        def pulumi(*args: str) -> None:
-            subprocess.run(["pulumi", *args, "--non-interactive"], cwd=project, env=env, check=True,
-                           capture_output=True, text=True, timeout=300)  # fmt: skip
-
-        pulumi("stack", "init", "empty")
-        pulumi("up", "--yes", "--skip-preview", "--stack", "empty")
-        samples = [_timed(lambda: pulumi("preview", "--stack", "empty")) for _ in range(PREVIEW_RUNS)]
-        pulumi("stack", "rm", "--yes", "--force", "empty")
-    median = statistics.median(samples)
-    print(f"  {'empty program':<22} {'':>5}            no-change preview {median:5.1f}s (the floor)", flush=True)
-    return {"preview_s": round(median, 2), "preview_samples": [round(s, 2) for s in samples]}
+def measure(stack: LocalStack, up_from_empty_s: float, say: Callable[[str], None]) -> dict[str, Any]:
+    """Everything after the program's up from empty, on the running node."""
+    flat = FlatStack.create(stack)
+    small, small_recording = side_by_side(stack, flat, "local-node (6 apps)", say)
+    small["program"]["up_from_empty_s"] = round(up_from_empty_s, 2)
+    add_apps(stack, generated_apps(GENERATED_APPS))
+    adding = timed(stack.up)
+    say(f"  program up adding {GENERATED_APPS} apps: {adding:.1f}s")
+    large, _ = side_by_side(stack, flat, f"local-node + {GENERATED_APPS} apps", say)
+    large["program"]["up_adding_apps_s"] = round(adding, 2)
+    # The flat program's up from empty, at 6 apps: its stack destroys everything, then deploys the 6 apps again.
+    destroy = timed(flat.destroy)
+    flat.write(small_recording)
+    flat_up = timed(flat.up)
+    small["flat"]["up_from_empty_s"] = round(flat_up, 2)
+    small["up_ratio"] = round(up_from_empty_s / flat_up, 3)
+    say(f"  up from empty (6 apps): program {up_from_empty_s:.1f}s flat {flat_up:.1f}s "
+        f"({small['up_ratio']:.2f}x); flat destroy of {GENERATED_APPS + 6} apps {destroy:.1f}s")  # fmt: skip
+    shutil.rmtree(flat.folder, ignore_errors=True)
+    return {"runs": [small, large], "flat_destroy_s": round(destroy, 2)}
 
 
-def run() -> dict[str, Any]:
-    if (default_state_dir() / "processes.json").exists():
-        raise SystemExit("b2: a control plane is already running (make demo-down first)")
-    print("b2: real engine on the local control plane", flush=True)
-    section: dict[str, Any] = {"status": "ok", "timestamp": results.now(), "machine": results.machine_info()}
-    cp = ControlPlane.start()
-    try:
-        stack = LocalStack(cp.state_dir, cp.env)
-        stack.prepare()
-        section["floor"] = _empty_program_floor(stack)
-        demo = _measure(stack, "local (6 demo apps)")
-        document = yaml.safe_load(stack.config_file.read_text())
-        document["config"]["vault-k8s:apps"] += generated_apps(GENERATED_APPS)
-        stack.config_file.write_text(yaml.safe_dump(document, sort_keys=False))
-        more = _measure(stack, f"local + {GENERATED_APPS} apps")
-        stack.destroy()
-        section["runs"] = [demo, more]
-        added = more["resources"] - demo["resources"]
-        section["marginal_preview_s_per_resource"] = round((more["preview_s"] - demo["preview_s"]) / added, 4)
-    finally:
-        cp.stop()
-        shutil.rmtree(cp.state_dir, ignore_errors=True)
+def build_section(measured: dict[str, Any], machine: dict[str, Any], started: str) -> dict[str, Any]:
+    return {
+        "status": "ok",
+        "timestamp": started,
+        "finished": results.now(),
+        "machine": machine,
+        "server": "vault",
+        "stack": "local-node on the real node",
+        "method": {
+            "program": "__main__.py through `pulumi` with the stack's config copy",
+            "flat": (
+                "bench/flat_state.py: the program's deployed state (`stack export --show-secrets`) written out as a "
+                "flat typed program (bench/flat_typed.py: same SDK classes, names, inputs, secret inputs, providers, "
+                "depends_on), run as its own project and stack on the same backend, with the program's state "
+                "imported under the flat URNs; its no-change preview passing `--expect-no-changes` proves it equal"
+            ),
+            "preview": f"median of {PREVIEW_RUNS} `pulumi preview --expect-no-changes`",
+            "change": f"one KV value ({CHANGED_SECRET[0]} {CHANGED_SECRET[1]}) changed, then `pulumi up`",
+            "up_from_empty": (
+                "program: the first `up` of the node session (3 host threads watching pods for the first secret); "
+                "flat: after the flat stack destroyed everything, `up` of the 6-app flat program"
+            ),
+            "generated_apps": f"{GENERATED_APPS} apps over the three methods, Deployments with replicas "
+            f"{GENERATED_REPLICAS}",
+        },
+        **measured,
+    }
+
+
+def _print(section: dict[str, Any]) -> None:
+    print(f"  {'stack':<24} {'resources':>9} {'operation':<20} {'program':>8} {'flat':>8} {'ratio':>6}")
+    for row in section["runs"]:
+        program, flat = row["program"], row["flat"]
+        operations = [
+            ("no-change preview", program["preview"]["median_s"], flat["preview"]["median_s"], row["preview_ratio"]),
+            ("one-value change", program["change_s"], flat["change_s"], row["change_ratio"]),
+        ]
+        if "up_ratio" in row:
+            operations.insert(0, ("up from empty", row["program"]["up_from_empty_s"],
+                                  row["flat"]["up_from_empty_s"], row["up_ratio"]))  # fmt: skip
+        for name, mine, theirs, ratio in operations:
+            print(f"  {row['label']:<24} {row['resources']['custom']:>9} {name:<20} {mine:>7.2f}s {theirs:>7.2f}s "
+                  f"{ratio:>6.2f}")  # fmt: skip
+        if "up_adding_apps_s" in row["program"]:
+            print(
+                f"  {row['label']:<24} {'':>9} {'up adding the apps':<20} {row['program']['up_adding_apps_s']:>7.2f}s"
+            )
+
+
+def run(seed: int | None = None) -> dict[str, Any]:
+    """The HashiCorp Vault node session with B2 after B3's changes; the session's B3 figures are kept for B3."""
+    from bench import b3, node
+
+    seed = seed if seed is not None else random.SystemRandom().randrange(1_000_000)
+    started = results.now()
+    machine = results.machine_info()
+    print("b2: the real engine on the real node, program and flat program side by side", flush=True)
+    session = node.run_server("vault", seed, after_delivery=lambda s: measure(s.stack, s.up_from_empty_s, node.say))
+    b3.SESSIONS["vault"] = session
+    measured = session["extra"]
+    if "error" in measured:
+        failed = {"status": "failed", "error": measured["error"], "timestamp": started, "finished": results.now()}
+        results.merge_section("b2", failed)
+        print(f"  b2 failed: {measured['error'][-2000:]}", flush=True)
+        return failed
+    section = build_section(measured, machine, started)
+    _print(section)
+    plot.plot_b2(section, PLOT_FILE)
+    section["plot"] = PLOT_FILE.name
     results.merge_section("b2", section)
     return section

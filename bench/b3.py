@@ -1,33 +1,133 @@
-"""B3: secret change to delivery, per method and per server; measured by the delivery tests and recorded here."""
+"""B3: a secret change to the new value inside the running pod (or the new pod, for VSO) on the real node, for the
+three methods against both servers; and the time from `pulumi up` on an empty node to each method's first value.
+
+The node sessions are bench/node.py's; B2 shares the HashiCorp Vault one (`make bench` runs B2 first), so B3 then
+starts only the OpenBao session.
+"""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+import random
+import statistics
+from collections.abc import Sequence
 from typing import Any
 
-from bench import results
-from bench.measure import ROOT
-from localenv.controlplane.vaultserver import SERVER_ENV, SERVERS
+from bench import node, plot, results
+from localenv.controlplane.vaultserver import SERVERS
+from localenv.latency import Change, summary
 
-RECORD_ENV = "VAULT_K8S_RECORD_B3"
 METHODS = ("csi", "injector", "vso")
+PLOT_FILE = results.RESULTS_DIR / "b3.png"
+FLOOR = 0.5
+"""A change lands uniformly within a polling cycle: half the interval on average."""
+EXPLAIN_ABOVE = 0.6
+BOUNDS = {
+    "csi": "the CSI driver's rotationPollInterval",
+    "injector": "the agent's static secret render interval",
+    "vso": "VaultStaticSecret refreshAfter + one rollout (median measured rollout)",
+}
+# Sessions run in this process (B2 runs the HashiCorp Vault one), by server.
+SESSIONS: dict[str, dict[str, Any]] = {}
 
 
-def run() -> dict[str, Any]:
-    for server in SERVERS:
-        print(f"b3: delivery latency against {server} (tests/delivery on the local control plane)", flush=True)
-        done = subprocess.run(
-            [sys.executable, "-m", "pytest", "tests/delivery", "-o", "addopts=", "-q"],
-            cwd=ROOT, env={**os.environ, RECORD_ENV: "1", SERVER_ENV: server}, check=False,
-        )  # fmt: skip
-        if done.returncode != 0:
-            raise SystemExit(f"b3: the delivery tests failed against {server} (exit {done.returncode})")
-    section: dict[str, Any] = results.load().get("b3", {})
-    for server in SERVERS:
+def method_summary(method: str, interval: float, changes: Sequence[Change], rollouts: Sequence[float] = ()) -> dict:
+    """p50, max and the p50 as a fraction of the method's bound (VSO: refreshAfter plus its median rollout)."""
+    figures = summary(changes, interval)
+    rollout = float(statistics.median(rollouts)) if rollouts else 0.0
+    bound = interval + rollout
+    fraction = figures["p50_s"] / bound
+    return {
+        "bound": BOUNDS[method],
+        "bound_s": round(bound, 2),
+        **figures,
+        "p50_fraction_of_bound": round(fraction, 3),
+        "max_fraction_of_bound": round(figures["max_s"] / bound, 3),
+        "above_explain_threshold": fraction > EXPLAIN_ABOVE,
+        **({"rollout_s": list(rollouts), "rollout_median_s": round(rollout, 2)} if method == "vso" else {}),
+    }
+
+
+def first_secret_summary(found: dict[str, Any]) -> dict[str, Any]:
+    """Seconds from `pulumi up` starting to each method's value readable in its pod; the total is the last one."""
+    per = {m: found.get(m) for m in METHODS}
+    numbers = [v for v in per.values() if isinstance(v, int | float)]
+    return {**per, "total": max(numbers) if len(numbers) == len(METHODS) else None}
+
+
+def server_entry(session: dict[str, Any]) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "server_version": session["server_version"],
+        "seed": session["seed"],
+        "node_start_s": session["node_start_s"],
+        "up_from_empty_s": session["up_from_empty_s"],
+        "first_secret_s": first_secret_summary(session["first_secret"]),
+    }
+    for method in METHODS:
+        measured = session["delivery"].get(method, {})
+        if "error" in measured:
+            entry[method] = {"status": "failed", "error": measured["error"], "bound": BOUNDS[method]}
+            continue
+        entry[method] = method_summary(method, measured["interval_s"], measured["changes"], measured["rollout_s"])
+        if method == "vso":
+            entry[method]["secret_synced_s"] = measured["synced_s"]
+    return entry
+
+
+def session(server: str, seed: int) -> dict[str, Any]:
+    if server not in SESSIONS:
+        SESSIONS[server] = node.run_server(server, seed)
+    return SESSIONS[server]
+
+
+def _print(entries: dict[str, dict[str, Any]]) -> None:
+    print(f"  {'server':<8} {'method':<9} {'changes':>7} {'p50':>6} {'max':>6} {'bound':>6} {'p50/bound':>9}")
+    for server, entry in entries.items():
         for method in METHODS:
-            figures = section.get(server, {}).get(method, {})
-            print(f"  {server:<8} {method:<9} {figures.get('changes')} changes  p50 {figures.get('p50_s')} s  "
-                  f"max {figures.get('max_s')} s  bound {figures.get('bound')}")  # fmt: skip
+            row = entry[method]
+            if row.get("status") == "failed":
+                print(f"  {server:<8} {method:<9} failed: {row['error']}")
+                continue
+            print(f"  {server:<8} {method:<9} {row['changes']:>7} {row['p50_s']:>5.2f}s {row['max_s']:>5.2f}s "
+                  f"{row['bound_s']:>5.1f}s {row['p50_fraction_of_bound']:>9.2f}")  # fmt: skip
+    print("  time to first secret (s from `pulumi up` on an empty node):")
+    for server, entry in entries.items():
+        firsts = entry["first_secret_s"]
+        print(f"  {server:<8} " + "  ".join(f"{k} {v}" for k, v in firsts.items()) +
+              f"  (up {entry['up_from_empty_s']:.1f}s)")  # fmt: skip
+
+
+def run(seed: int | None = None) -> dict[str, Any]:
+    seed = seed if seed is not None else random.SystemRandom().randrange(1_000_000)
+    started = results.now()
+    machine = results.machine_info()
+    entries = {server: server_entry(session(server, seed)) for server in SERVERS}
+    failures = [f"{s} {m}" for s, e in entries.items() for m in METHODS if e[m].get("status") == "failed"]
+    section = {
+        "status": "failed" if failures else "ok",
+        **({"failures": failures} if failures else {}),
+        "timestamp": started,
+        "finished": results.now(),
+        "machine": machine,
+        "method": {
+            "where": "the real node (localenv/node), stack local-node, external mode, charts from ../shared/charts",
+            "what": "a KV v2 put (root token) to the new value where the app reads it in its pod",
+            "changes_per_method": node.CHANGES,
+            "concurrency": "the three methods at once, each on its own secret",
+            "spacing": "stratified random offsets over one interval after each delivery",
+            "views": {
+                "csi": "one exec stream into pod webapp printing the mounted file every 0.2 s; host arrival time",
+                "injector": "one exec stream into the webapp container printing /vault/secrets/<file> every 0.2 s",
+                "vso": "an API watch on the Deployment's pods: the first event showing the new pod Ready, whose env "
+                "(one exec) holds the value",
+            },
+            "vso_refresh_after": f"{node.VSO_REFRESH_AFTER} in the bench's config copy (the stack file says 30s)",
+            "first_secret": "from `pulumi up` starting on the empty node to the value's first arrival through the "
+            "same views (opened when the watch reports the pod Ready)",
+        },
+        "servers": entries,
+    }
+    _print(entries)
+    plot.plot_b3(section, PLOT_FILE)
+    section["plot"] = PLOT_FILE.name
+    results.merge_section("b3", section)
     return section

@@ -55,7 +55,13 @@ def keyword_names(module: str, name: str) -> dict[str, str]:
     """Wire name -> constructor keyword, from the class's own signature."""
     cls = getattr(importlib.import_module(module), name)
     params = inspect.signature(cls._internal_init).parameters
-    return {camel(p): p for p in params if p not in _SKIPPED and not p.startswith("_")}
+    names = {camel(p): p for p in params if p not in _SKIPPED and not p.startswith("_")}
+    # Irregular wire names (`disableCRDHooks`) are declared on the class's getters.
+    for attribute, value in vars(cls).items():
+        wire = getattr(getattr(value, "fget", None), "_pulumi_name", None)
+        if wire and attribute in params:
+            names[wire] = attribute
+    return names
 
 
 def _literal(value: Any) -> str:
@@ -73,7 +79,7 @@ def _provider_value(value: Any) -> Any:
     return value
 
 
-def _call(resource: dict[str, Any], variable: str, providers: dict[str, str]) -> str:
+def _call(resource: dict[str, Any], variable: str, providers: dict[str, str], depends: list[str] | None = None) -> str:
     module, name = sdk_class(resource["type"])
     keywords = keyword_names(module, name)
     secret = set(resource["secretInputs"])
@@ -87,8 +93,11 @@ def _call(resource: dict[str, Any], variable: str, providers: dict[str, str]) ->
         text = _literal(value)
         args.append(f"{keyword}=pulumi.Output.secret({text})" if key in secret else f"{keyword}={text}")
     provider = resource["provider"]
-    if provider:
-        args.append(f"opts=pulumi.ResourceOptions(provider={providers[provider]})")
+    options = [f"provider={providers[provider]}"] if provider else []
+    if depends:
+        options.append(f"depends_on=[{', '.join(depends)}]")
+    if options:
+        args.append(f"opts=pulumi.ResourceOptions({', '.join(options)})")
     alias = _alias(module)
     if resource["readId"]:
         call = f"{alias}.{name}.get({repr(resource['name'])}, {repr(resource['readId'])}"
@@ -109,13 +118,19 @@ def generate(recording: dict[str, Any]) -> str:
     lines += [f"import {m} as {_alias(m)}" for m in modules]
     lines.append("")
     providers: dict[str, str] = {}
+    # `dependsOn` (from a deployed stack's state, bench.flat_state): (type, name) of earlier resources.
+    variables: dict[tuple[str, str], str] = {}
     for index, resource in enumerate(resources):
         variable = f"r{index}"
         if resource["type"].startswith(PROVIDER_PREFIX):
             providers[resource["name"]] = variable
-        lines.append(_call(resource, variable, providers))
+        depends = [variables[(t, n)] for t, n in resource.get("dependsOn", [])]
+        lines.append(_call(resource, variable, providers, depends))
+        variables[(resource["type"], resource["name"])] = variable
+    secret_exports = set(recording.get("secretExports", []))
     for key, value in recording["exports"].items():
-        lines.append(f"pulumi.export({key!r}, {_literal(value)})")
+        text = f"pulumi.Output.secret({_literal(value)})" if key in secret_exports else _literal(value)
+        lines.append(f"pulumi.export({key!r}, {text})")
     return "\n".join(lines) + "\n"
 
 

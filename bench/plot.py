@@ -75,3 +75,75 @@ def plot_b1(section: dict[str, Any], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def plot_b2(section: dict[str, Any], path: Path) -> None:
+    """Program and flat program side by side: each operation's time, one group per stack size."""
+    groups: list[tuple[str, float, float]] = []
+    for row in section["runs"]:
+        size = f"{row['resources']['custom']} resources"
+        if "up_ratio" in row:
+            groups.append((f"up from empty\n{size}", row["program"]["up_from_empty_s"], row["flat"]["up_from_empty_s"]))
+        groups.append((f"no-change preview\n{size}", row["program"]["preview"]["median_s"],
+                       row["flat"]["preview"]["median_s"]))  # fmt: skip
+        groups.append((f"one-value change\n{size}", row["program"]["change_s"], row["flat"]["change_s"]))
+    fig, ax = plt.subplots(figsize=(11, 5))
+    xs = list(range(len(groups)))
+    width = 0.38
+    program = ax.bar([x - width / 2 for x in xs], [g[1] for g in groups], width, color="tab:red", label="program")
+    flat = ax.bar([x + width / 2 for x in xs], [g[2] for g in groups], width, color="tab:blue", label="flat program")
+    for bars in (program, flat):
+        ax.bar_label(bars, fmt="%.1f s", fontsize=8)
+    for x, (_, p, f) in zip(xs, groups, strict=True):
+        ax.annotate(f"{p / f:.2f}x", (x, max(p, f)), textcoords="offset points", xytext=(0, 14), ha="center",
+                    fontsize=9, fontweight="bold")  # fmt: skip
+    ax.set_xticks(xs, [g[0] for g in groups], fontsize=8)
+    ax.set_ylabel("wall time (s)")
+    ax.set_ylim(0, max(max(g[1], g[2]) for g in groups) * 1.25)
+    ax.set_title("B2: pulumi on the real node, program vs the flat typed program (same providers, same resources)")
+    ax.legend(loc="upper left")
+    ax.grid(True, axis="y", alpha=0.3)
+    fig.suptitle(
+        f"{section.get('machine', {}).get('cpu_count', '?')} cores; {section.get('timestamp', '')}", fontsize=9
+    )
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_b3(section: dict[str, Any], path: Path) -> None:
+    """Each method's latencies against its bound and the polling floor (half the interval), one panel per server."""
+    servers = section["servers"]
+    fig, axes = plt.subplots(1, len(servers), figsize=(6 * len(servers), 5), sharey=True, squeeze=False)
+    colors = {"csi": "tab:green", "injector": "tab:orange", "vso": "tab:purple"}
+    for ax, (server, entry) in zip(axes[0], servers.items(), strict=True):
+        for x, method in enumerate(colors):
+            row = entry.get(method, {})
+            if "samples_s" not in row:
+                ax.text(x, 1, "failed", ha="center")
+                continue
+            samples = row["samples_s"]
+            jitter = [x + (i - (len(samples) - 1) / 2) * 0.04 for i in range(len(samples))]
+            ax.scatter(jitter, samples, color=colors[method], zorder=3, s=22)
+            ax.hlines(row["p50_s"], x - 0.3, x + 0.3, color=colors[method], linewidth=2)
+            ax.hlines(row["bound_s"], x - 0.35, x + 0.35, color="black", linestyle="--", linewidth=1)
+            interval = row["configured_interval_s"]
+            floor = interval / 2 + row.get("rollout_median_s", 0.0)
+            ax.hlines(floor, x - 0.35, x + 0.35, color="gray", linestyle=":", linewidth=1)
+            ax.annotate(f"p50 {row['p50_s']:.1f}s\n= {row['p50_fraction_of_bound']:.2f} of bound",
+                        (x + 0.36, row["p50_s"]), fontsize=8, va="center")  # fmt: skip
+        ax.set_xticks(range(len(colors)), list(colors))
+        ax.set_xlim(-0.5, len(colors) - 0.1)
+        ax.set_title(f"{server} {entry.get('server_version', '')}".strip(), fontsize=10)
+        ax.grid(True, axis="y", alpha=0.3)
+    axes[0][0].set_ylabel("change to value in the pod (s)")
+    axes[0][0].plot([], [], color="black", linestyle="--", label="bound (interval; VSO + rollout)")
+    axes[0][0].plot([], [], color="gray", linestyle=":", label="polling floor (half the interval)")
+    axes[0][0].legend(fontsize=8, loc="upper left")
+    fig.suptitle(f"B3: delivery into running pods on the real node, {section['method']['changes_per_method']} changes "
+                 f"per method; {section.get('timestamp', '')}", fontsize=10)  # fmt: skip
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

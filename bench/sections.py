@@ -1,4 +1,4 @@
-"""The benchmark sections: B1 under mocks, B2 on the real engine, B3 delivery latency (run through tests/delivery).
+"""The benchmark sections: B1 under mocks, B2 on the real engine and node, B3 delivery latency in the node's pods.
 
 Each section module has `run() -> dict`, prints its table and merges its own section with
 `bench.results.merge_section`; `prerequisites` lists what it needs.
@@ -51,8 +51,8 @@ def _toolchain(*groups: str) -> Callable[[], str | None]:
 
 SECTIONS = {
     "b1": Section("b1", "program evaluation under mocks"),
-    "b2": Section("b2", "real engine", [_toolchain("engine")]),
-    "b3": Section("b3", "delivery latency", [_toolchain("cluster", "engine", "servers", "controllers")]),
+    "b2": Section("b2", "real engine on the real node, program vs flat program", [_toolchain()]),
+    "b3": Section("b3", "delivery into pods on the real node, both servers", [_toolchain()]),
 }
 
 

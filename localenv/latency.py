@@ -56,16 +56,36 @@ def measure_changes(
     clock: Callable[[], float] = time.monotonic,
 ) -> list[Change]:
     """`put(i)` writes change i and returns what the workload should then see; `delivered(expected)` polls it."""
+
+    def polled(index: int, expected: Any, put_at: float) -> float:
+        while not delivered(expected):
+            if clock() - put_at > timeout:
+                raise DeliveryTimeout(f"change {index} not delivered within {timeout:.0f}s")
+            sleep(poll)
+        return clock()
+
+    return measure_watched(count, interval, put, polled, rng=rng, after_each=after_each, sleep=sleep, clock=clock)
+
+
+def measure_watched(
+    count: int,
+    interval: float,
+    put: Callable[[int], Any],
+    seen: Callable[[int, Any, float], float],
+    *,
+    rng: random.Random | None = None,
+    after_each: Callable[[Change], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> list[Change]:
+    """`seen(i, expected, put_at)` returns the time the workload's view first showed change i (a watcher's arrival
+    time, not a poll's), or raises DeliveryTimeout."""
     changes = []
     for index, offset in enumerate(stratified_offsets(count, interval, rng or random.Random())):
         sleep(offset)
         expected = put(index)
         put_at = clock()
-        while not delivered(expected):
-            if clock() - put_at > timeout:
-                raise DeliveryTimeout(f"change {index} not delivered within {timeout:.0f}s")
-            sleep(poll)
-        change = Change(index, offset, put_at, clock())
+        change = Change(index, offset, put_at, seen(index, expected, put_at))
         changes.append(change)
         if after_each is not None:
             after_each(change)

@@ -68,6 +68,11 @@ def _ready(pod: Any) -> bool:
     return any(c.type == "Ready" and c.status == "True" for c in (pod.status.conditions or []))
 
 
+def pod_ready(pod: Any) -> bool:
+    """The pod's Ready condition is True."""
+    return _ready(pod)
+
+
 def eventually(check: Callable[[], T | None], what: str, timeout: float, interval: float = 0.5) -> tuple[T, float]:
     """The first truthy result of `check` and the seconds it took; any exception means "not yet"."""
     start = time.monotonic()
