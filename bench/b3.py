@@ -100,8 +100,15 @@ def run(seed: int | None = None) -> dict[str, Any]:
     seed = seed if seed is not None else random.SystemRandom().randrange(1_000_000)
     started = results.now()
     machine = results.machine_info()
-    entries = {server: server_entry(session(server, seed)) for server in SERVERS}
-    failures = [f"{s} {m}" for s, e in entries.items() for m in METHODS if e[m].get("status") == "failed"]
+    entries: dict[str, dict[str, Any]] = {}
+    failures: list[str] = []
+    for server in SERVERS:
+        try:
+            entries[server] = server_entry(session(server, seed))
+        except Exception as exc:  # noqa: BLE001 - the other server's figures are still recorded
+            failures.append(f"{server}: {type(exc).__name__}: {str(exc)[-2000:]}")
+            print(f"  b3 against {server} failed: {failures[-1]}", flush=True)
+    failures += [f"{s} {m}" for s, e in entries.items() for m in METHODS if e[m].get("status") == "failed"]
     section = {
         "status": "failed" if failures else "ok",
         **({"failures": failures} if failures else {}),
@@ -126,8 +133,9 @@ def run(seed: int | None = None) -> dict[str, Any]:
         },
         "servers": entries,
     }
-    _print(entries)
-    plot.plot_b3(section, PLOT_FILE)
-    section["plot"] = PLOT_FILE.name
+    if entries:
+        _print(entries)
+        plot.plot_b3(section, PLOT_FILE)
+        section["plot"] = PLOT_FILE.name
     results.merge_section("b3", section)
     return section

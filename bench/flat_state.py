@@ -93,10 +93,17 @@ def to_recording(deployment: dict[str, Any]) -> dict[str, Any]:
     custom = {r["urn"] for r in resources if r.get("custom")}
     below = _descendants(resources)
     key = {r["urn"]: [r["type"], r["urn"].split("::")[-1]] for r in resources}
+    # A read of an object the stack creates (the reviewer's token Secret) is ordered in the program by reading
+    # inside an apply; written flat it needs depends_on the creating resource (same type, same id).
+    made = {(r["type"], r.get("id")): r["urn"] for r in resources if r.get("custom") and not r.get("external")}
     out = []
     for resource in resources:
         if not resource.get("custom") or resource.get("delete"):
             continue
+        depends = _dependencies(resource, custom, below)
+        creator = made.get((resource["type"], resource.get("id"))) if resource.get("external") else None
+        if creator and creator not in depends:
+            depends.append(creator)
         inputs, secret = user_inputs(resource)
         out.append(
             {
@@ -107,7 +114,7 @@ def to_recording(deployment: dict[str, Any]) -> dict[str, Any]:
                 "custom": True,
                 "provider": provider_name(resource.get("provider")),
                 "readId": resource["id"] if resource.get("external") else None,
-                "dependsOn": [key[u] for u in _dependencies(resource, custom, below)],
+                "dependsOn": [key[u] for u in depends],
             }
         )
     stack = next(r for r in resources if r["type"] == STACK_TYPE)

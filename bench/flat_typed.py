@@ -101,7 +101,7 @@ def _call(resource: dict[str, Any], variable: str, providers: dict[str, str], de
     alias = _alias(module)
     if resource["readId"]:
         call = f"{alias}.{name}.get({repr(resource['name'])}, {repr(resource['readId'])}"
-        call += f", opts=pulumi.ResourceOptions(provider={providers[provider]}))" if provider else ")"
+        call += f", opts=pulumi.ResourceOptions({', '.join(options)}))" if options else ")"
         return f"{variable} = {call}"
     return f"{variable} = {alias}.{name}({', '.join(args)})"
 

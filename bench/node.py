@@ -26,7 +26,7 @@ from derive.paths import kv2_api_path
 from derive.workloads import workload_labels
 from localenv.controlplane import ControlPlane
 from localenv.controlplane.paths import default_state_dir
-from localenv.controlplane.vaultserver import SERVER_ENV, server_version
+from localenv.controlplane.vaultserver import OPENBAO, SERVER_ENV, server_version
 from localenv.latency import Change, DeliveryTimeout, measure_watched
 from localenv.node.kube import Kube, eventually
 from localenv.node.watch import FileStream, PodWatch
@@ -65,6 +65,15 @@ def set_refresh_after(stack: LocalStack, app_name: str, refresh: str) -> None:
             for ref in app["secrets"]:
                 if ref["kind"] == "kv":
                     ref["refreshAfter"] = refresh
+    stack.config_file.write_text(yaml.safe_dump(document, sort_keys=False))
+
+
+def drop_pki(stack: LocalStack, app_name: str) -> None:
+    """Remove one app's PKI secrets from the stack's config copy."""
+    document = yaml.safe_load(stack.config_file.read_text())
+    for app in document["config"]["vault-k8s:apps"]:
+        if app["name"] == app_name:
+            app["secrets"] = [ref for ref in app["secrets"] if ref["kind"] != "pki"]
     stack.config_file.write_text(yaml.safe_dump(document, sort_keys=False))
 
 
@@ -247,6 +256,10 @@ def run_server(
         stack = LocalStack(cp.state_dir, cp.env, stack=STACK)
         values = stack.prepare()
         set_refresh_after(stack, APPS["vso"], VSO_REFRESH_AFTER)
+        if server == OPENBAO:
+            # VSO 1.4.1's VaultPKISecret fails against OpenBao (`parsing time ""` on pki/issue), so the TLS Secret
+            # webapp-vso mounts never exists and its pod never starts; its KV secret is what B3 measures.
+            drop_pki(stack, APPS["vso"])
         cfg = stack_file_config(stack.stack_file)
         kube = Kube(cp.kubeconfig, "local")
         for method, name in APPS.items():

@@ -196,3 +196,16 @@ def test_report_tables_show_the_recorded_figures() -> None:
     assert report.first_secret_table({"servers": {"vault": entry}}).splitlines()[-1] == (
         "| vault | 30.0 s | 31.0 s | 33.2 s | 32.0 s | 33.2 s |"
     )
+
+
+def test_a_read_of_an_object_the_stack_creates_depends_on_its_creation() -> None:
+    data = _deployment()
+    made = f"{P}kubernetes:core/v1:Secret::token"
+    read = f"{P}vault-k8s:index:VaultPlatform$kubernetes:core/v1:Secret::token-live"
+    data["deployment"]["resources"] += [
+        {"urn": made, "custom": True, "id": "default/t", "type": "kubernetes:core/v1:Secret", "inputs": {}},
+        {"urn": read, "custom": True, "id": "default/t", "type": "kubernetes:core/v1:Secret", "external": True,
+         "inputs": {}},
+    ]  # fmt: skip
+    recorded = flat_state.to_recording(data)["resources"][-1]
+    assert (recorded["readId"], recorded["dependsOn"]) == ("default/t", [["kubernetes:core/v1:Secret", "token"]])
