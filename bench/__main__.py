@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from bench import b1
@@ -59,8 +60,12 @@ def main(argv: list[str]) -> int:
         )
         return 0
     names = list(SECTIONS) if args.command == "all" else [args.command]
+    began = time.monotonic()
     for name in names:
+        started = time.monotonic()
         run_section(name)
+        print(f"{name}: {time.monotonic() - started:.0f} s", flush=True)
+    print(f"bench: {time.monotonic() - began:.0f} s in all", flush=True)
     return 0
 
 

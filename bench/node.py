@@ -26,6 +26,7 @@ from derive.paths import kv2_api_path
 from derive.workloads import workload_labels
 from localenv.controlplane import ControlPlane
 from localenv.controlplane.paths import default_state_dir
+from localenv.controlplane.ports import Ports, port_is_free
 from localenv.controlplane.vaultserver import OPENBAO, SERVER_ENV, server_version
 from localenv.latency import Change, DeliveryTimeout, measure_watched
 from localenv.node.kube import Kube, eventually
@@ -43,6 +44,7 @@ VSO_REFRESH_AFTER = "10s"
 APPS = {"csi": "webapp", "injector": "webapp-injection", "vso": "webapp-vso"}
 FIRST_SECRET_TIMEOUT_S = 600.0
 SLACK_S = 60.0
+PORTS_WAIT_S = 900.0
 
 
 def say(message: str) -> None:
@@ -238,12 +240,24 @@ def delivery(session: Session, probes: dict[str, Probe], seed: int) -> dict[str,
     return out
 
 
+def wait_for_ports(timeout: float) -> None:
+    """Another checkout's control plane may hold the fixed ports for a while: wait for them, bounded."""
+    deadline = time.monotonic() + timeout
+    busy = [p for p in Ports.from_env().all() if not port_is_free(p)]
+    if busy:
+        say(f"  ports {busy} are in use (another control plane); waiting up to {timeout:.0f}s")
+    while busy and time.monotonic() < deadline:
+        time.sleep(5)
+        busy = [p for p in Ports.from_env().all() if not port_is_free(p)]
+
+
 def run_server(
     server: str, seed: int, after_delivery: Callable[[Session], dict[str, Any]] | None = None
 ) -> dict[str, Any]:
     """One node session against `server`; returns first secrets, up time, delivery changes and `after_delivery`."""
     if (default_state_dir() / "processes.json").exists():
         raise SystemExit("a control plane is already running (make demo-down first)")
+    wait_for_ports(PORTS_WAIT_S)
     previous = os.environ.get(SERVER_ENV)
     os.environ[SERVER_ENV] = server
     say(f"node session against {server}: control plane, node, pulumi up --stack {STACK}")
