@@ -26,7 +26,15 @@ from derive.paths import kv2_api_path
 from derive.workloads import workload_labels
 from localenv.controlplane import ControlPlane
 from localenv.controlplane.paths import default_state_dir
-from localenv.controlplane.ports import Ports, port_is_free
+from localenv.controlplane.ports import (
+    APISERVER,
+    OFFSET_ENV,
+    POSTGRES,
+    VAULT,
+    Ports,
+    offset_from_env,
+    port_is_free,
+)
 from localenv.controlplane.vaultserver import OPENBAO, SERVER_ENV, server_version
 from localenv.latency import Change, DeliveryTimeout, measure_watched
 from localenv.node.kube import Kube, eventually
@@ -44,7 +52,8 @@ VSO_REFRESH_AFTER = "10s"
 APPS = {"csi": "webapp", "injector": "webapp-injection", "vso": "webapp-vso"}
 FIRST_SECRET_TIMEOUT_S = 600.0
 SLACK_S = 60.0
-PORTS_WAIT_S = 900.0
+PORTS_WAIT_S = 120.0
+FALLBACK_OFFSET = 1000
 
 
 def say(message: str) -> None:
@@ -240,8 +249,9 @@ def delivery(session: Session, probes: dict[str, Probe], seed: int) -> dict[str,
     return out
 
 
-def wait_for_ports(timeout: float) -> None:
-    """Another checkout's control plane may hold the fixed ports for a while: wait for them, bounded."""
+def free_ports(timeout: float) -> int:
+    """Another checkout's control plane may hold the fixed ports: wait for them, bounded, then take the port offset
+    the control plane supports (VAULT_K8S_LOCAL_PORT_OFFSET). Returns the offset in use."""
     deadline = time.monotonic() + timeout
     busy = [p for p in Ports.from_env().all() if not port_is_free(p)]
     if busy:
@@ -249,6 +259,20 @@ def wait_for_ports(timeout: float) -> None:
     while busy and time.monotonic() < deadline:
         time.sleep(5)
         busy = [p for p in Ports.from_env().all() if not port_is_free(p)]
+    if busy and all(port_is_free(p) for p in Ports.default(FALLBACK_OFFSET).all()):
+        say(f"  still in use: this session runs with {OFFSET_ENV}={FALLBACK_OFFSET}")
+        os.environ[OFFSET_ENV] = str(FALLBACK_OFFSET)
+    return offset_from_env()
+
+
+def shift_ports(stack: LocalStack, offset: int) -> None:
+    """The stack file names the default ports (Vault, API server, PostgreSQL); the config copy gets the shifted ones."""
+    if offset == 0:
+        return
+    text = stack.config_file.read_text()
+    for port in (VAULT, APISERVER, POSTGRES):
+        text = text.replace(f":{port}", f":{port + offset}")
+    stack.config_file.write_text(text)
 
 
 def run_server(
@@ -257,7 +281,8 @@ def run_server(
     """One node session against `server`; returns first secrets, up time, delivery changes and `after_delivery`."""
     if (default_state_dir() / "processes.json").exists():
         raise SystemExit("a control plane is already running (make demo-down first)")
-    wait_for_ports(PORTS_WAIT_S)
+    previous_offset = os.environ.get(OFFSET_ENV)
+    offset = free_ports(PORTS_WAIT_S)
     previous = os.environ.get(SERVER_ENV)
     os.environ[SERVER_ENV] = server
     say(f"node session against {server}: control plane, node, pulumi up --stack {STACK}")
@@ -269,6 +294,7 @@ def run_server(
         node_start = time.monotonic() - started
         stack = LocalStack(cp.state_dir, cp.env, stack=STACK)
         values = stack.prepare()
+        shift_ports(stack, offset)
         set_refresh_after(stack, APPS["vso"], VSO_REFRESH_AFTER)
         if server == OPENBAO:
             # VSO 1.4.1's VaultPKISecret fails against OpenBao (`parsing time ""` on pki/issue), so the TLS Secret
@@ -305,6 +331,7 @@ def run_server(
         return {
             "server": server,
             "seed": seed,
+            "port_offset": offset,
             "server_version": server_version(cp.server_binary),
             "node_start_s": round(node_start, 2),
             "up_from_empty_s": round(session.up_from_empty_s, 2),
@@ -319,7 +346,8 @@ def run_server(
             kube.close()
         cp.stop()
         shutil.rmtree(cp.state_dir, ignore_errors=True)
-        if previous is None:
-            os.environ.pop(SERVER_ENV, None)
-        else:
-            os.environ[SERVER_ENV] = previous
+        for name, value in ((SERVER_ENV, previous), (OFFSET_ENV, previous_offset)):
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
