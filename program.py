@@ -11,11 +11,11 @@ from components.engines import DatabaseEngine, DatabaseEngineArgs, KvEngine, KvE
 from components.injector import InjectorIntegration, InjectorIntegrationArgs
 from components.platform import VaultPlatform, VaultPlatformArgs, VaultProviderFor
 from components.vso import VsoIntegration, VsoIntegrationArgs
-from derive import names
 from derive.charts import release_chart
 from derive.tls import CA_CERT_PATH, CA_SECRET_NAME, vault_ca_in_use
 from derive.workloads import delivery_command
 from providers import Providers
+from stackconfig import names
 from stackconfig.load import LoadedConfig
 from stackconfig.models import AppDecl, KvRef, PkiRef
 

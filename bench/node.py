@@ -21,7 +21,6 @@ from typing import Any
 
 import yaml
 
-from derive.durations import parse_duration
 from derive.paths import kv2_api_path
 from derive.workloads import workload_labels
 from localenv.controlplane import ControlPlane
@@ -41,6 +40,7 @@ from localenv.node.kube import Kube, eventually
 from localenv.node.watch import FileStream, PodWatch
 from localenv.stack import LocalStack, stack_file_config
 from localenv.verify import VaultClient
+from stackconfig.durations import parse_duration
 from stackconfig.models import AppDecl, KvRef, StackConfig
 
 STACK = "local-node"

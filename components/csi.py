@@ -8,11 +8,11 @@ import pulumi_kubernetes as k8s
 from components.common import IntegrationArgs, app_moves, child, in_namespace, metadata, workload
 from components.identity import AppIdentity, AppIdentityArgs
 from components.platform import helm_release
-from derive import names
 from derive.charts import ReleaseChart, release_chart
 from derive.custom_resources import SPC_API_VERSION, secret_provider_class_spec
 from derive.helm_values import csi_driver_values
 from derive.workloads import csi_pod_spec
+from stackconfig import names
 
 
 @dataclass

@@ -7,8 +7,8 @@ import pulumi
 import pulumi_vault as vault
 
 from components.common import child
-from derive import names
-from derive.durations import as_duration_text, parse_duration
+from stackconfig import names
+from stackconfig.durations import as_duration_text, parse_duration
 from stackconfig.models import DatabaseMountDecl, KvMountDecl, PkiMountDecl
 
 

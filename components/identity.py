@@ -8,8 +8,8 @@ import pulumi_kubernetes as k8s
 import pulumi_vault as vault
 
 from components.common import Namespaces, child, in_namespace, metadata
-from derive.durations import parse_duration
 from derive.policies import app_grants, render_policy
+from stackconfig.durations import parse_duration
 from stackconfig.models import AppDecl
 
 

@@ -6,9 +6,9 @@ import pulumi
 
 from components.common import IntegrationArgs, app_moves, child, in_namespace, workload
 from components.identity import AppIdentity, AppIdentityArgs
-from derive import names
 from derive.annotations import injector_annotations
 from derive.workloads import injector_pod_spec
+from stackconfig import names
 
 
 @dataclass

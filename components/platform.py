@@ -10,11 +10,11 @@ import pulumi_kubernetes as k8s
 import pulumi_vault as vault
 
 from components.common import KubeObject, Namespaces, child, in_namespace, metadata
-from derive import names
 from derive.charts import ReleaseChart, release_chart
 from derive.helm_values import vault_chart_values
 from derive.namespaces import namespaces_to_create
 from derive.tls import CA_SECRET_NAME, vault_ca_in_use
+from stackconfig import names
 from stackconfig.models import StackConfig
 
 SA_TOKEN_TYPE = "kubernetes.io/service-account-token"

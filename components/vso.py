@@ -10,7 +10,6 @@ import pulumi_kubernetes as k8s
 from components.common import AliasSpec, IntegrationArgs, app_moves, child, in_namespace, metadata, workload
 from components.identity import AppIdentity, AppIdentityArgs
 from components.platform import helm_release
-from derive import names
 from derive.charts import ReleaseChart, release_chart
 from derive.custom_resources import (
     VSO_API_VERSION,
@@ -22,6 +21,7 @@ from derive.custom_resources import (
 )
 from derive.helm_values import vso_values
 from derive.workloads import vso_pod_spec
+from stackconfig import names
 from stackconfig.models import DatabaseRef, KvRef, PkiRef
 
 

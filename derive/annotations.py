@@ -3,10 +3,10 @@
 import json
 import re
 
-from derive.durations import as_duration_text
 from derive.paths import clean_segment, database_creds_path, kv2_api_path, pki_issue_path
 from derive.tls import CA_CERT_PATH
 from derive.workloads import AGENT_TOKEN_VOLUME
+from stackconfig.durations import as_duration_text
 from stackconfig.models import DATABASE_KEYS, AppDecl, DatabaseRef, KvRef, PkiRef
 
 PREFIX = "vault.hashicorp.com/"

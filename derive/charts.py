@@ -1,13 +1,8 @@
 """Where each platform Helm release takes its chart from: a chart repository (or its mirror), or a local chart."""
 
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
 from stackconfig.models import ChartPin
-
-# The ChartsConfig fields that pin a chart.
-CHART_PINS = ("vault", "csi_driver", "vso")
 
 
 @dataclass(frozen=True)
@@ -21,13 +16,6 @@ class ReleaseChart:
     """Unset for a local chart: Helm loads whatever the path holds (the loader checked it is the pinned version)."""
     repo: str | None = None
     """Unset for a local chart: no repository is asked."""
-
-
-def local_chart_path(path: str, project_dir: Path) -> Path:
-    """A chart `path` as the stack config gives it (relative to the project directory, or `~/...`), made absolute:
-    the provider plugin does not run in the project directory. Symlinks stay as written (a linked folder of charts
-    keeps its own name in the release)."""
-    return Path(os.path.abspath(project_dir / Path(path).expanduser()))
 
 
 def release_chart(pin: ChartPin, local_path: str | None = None) -> ReleaseChart:

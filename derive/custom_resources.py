@@ -2,8 +2,8 @@
 
 from typing import Any
 
-from derive.durations import as_duration_text, parse_duration
 from derive.paths import clean_segment, database_creds_path, kv2_api_path
+from stackconfig.durations import as_duration_text, parse_duration
 from stackconfig.models import DATABASE_KEYS, AppDecl, DatabaseRef, KvRef, PkiRef, database_file
 
 SPC_API_VERSION = "secrets-store.csi.x-k8s.io/v1"

@@ -2,8 +2,8 @@
 
 from typing import Any
 
-from derive.durations import as_duration_text
 from derive.tls import CA_MOUNT_DIR, CA_SECRET_NAME, vault_ca_in_use
+from stackconfig.durations import as_duration_text
 from stackconfig.models import StackConfig
 
 INJECTOR_MIN_REPLICAS = 2

@@ -1,7 +1,7 @@
 """Where in-cluster consumers find the CA of an external Vault."""
 
-from derive.names import CA_SECRET_NAME
 from stackconfig.models import StackConfig
+from stackconfig.names import CA_SECRET_NAME
 
 __all__ = ["CA_CERT_PATH", "CA_MOUNT_DIR", "CA_SECRET_NAME", "vault_ca_in_use"]
 CA_MOUNT_DIR = "/vault/tls"

@@ -8,7 +8,6 @@ import sys
 from functools import partial
 from pathlib import Path
 
-from derive.durations import parse_duration
 from derive.paths import database_creds_path, kv2_api_path, pki_issue_path
 from derive.workloads import workload_labels
 from localenv import agent, csi
@@ -21,6 +20,7 @@ from localenv.database import SELECT_ITEMS, Postgres
 from localenv.delivered import agent_view, key_values, secret_data, vso_view
 from localenv.stack import REPO, STACK, LocalStack, stack_file_config
 from localenv.verify import VaultClient, mask, service_account_token
+from stackconfig.durations import parse_duration
 from stackconfig.models import DATABASE_KEYS, AppDecl, DatabaseRef, KvRef, PkiRef, StackConfig, database_file
 
 

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import os
 import tarfile
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from derive.charts import CHART_PINS, local_chart_path
 from stackconfig.models import ChartsConfig, KeyedError
 
 CHART_FILE = "Chart.yaml"
+
+# The ChartsConfig fields that pin a chart.
+CHART_PINS = ("vault", "csi_driver", "vso")
+
+
+def local_chart_path(path: str, project_dir: Path) -> Path:
+    """A chart `path` as the stack config gives it (relative to the project directory, or `~/...`), made absolute:
+    the provider plugin does not run in the project directory. Symlinks stay as written (a linked folder of charts
+    keeps its own name in the release)."""
+    return Path(os.path.abspath(project_dir / Path(path).expanduser()))
 
 
 def _metadata(text: bytes | str, where: str) -> tuple[str, str]:

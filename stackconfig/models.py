@@ -9,8 +9,8 @@ from typing import Annotated, Literal, Protocol, TypeVar
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
-from derive import names
-from derive.durations import as_duration_text, parse_duration
+from stackconfig import names
+from stackconfig.durations import as_duration_text, parse_duration
 
 Method = Literal["csi", "injector", "vso"]
 VaultMode = Literal["internal", "external"]

@@ -16,7 +16,6 @@ from typing import Any
 
 from bench import results
 from derive.custom_resources import vault_pki_secret_spec
-from derive.durations import parse_duration
 from derive.paths import kv2_api_path
 from localenv import agent
 from localenv.controlplane import ControlPlane, KubeApi
@@ -26,6 +25,7 @@ from localenv.latency import Change, measure_changes
 from localenv.stack import LocalStack
 from localenv.verify import VaultClient
 from localenv.x509 import CertInfo
+from stackconfig.durations import parse_duration
 from stackconfig.models import AppDecl, KvRef, StackConfig
 from tests.delivery import b3
 from tests.delivery.conftest import INJECTOR_APP, VSO_APP, InitRun, app_named, injector_pki

@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 
-from derive.durations import parse_duration
 from derive.paths import database_creds_path
 from derive.workloads import workload_labels
 from localenv import agent
@@ -30,6 +29,7 @@ from localenv.database import CREATE_TABLE, SELECT_ITEMS, WRITE_ITEMS, Postgres
 from localenv.delivered import key_values, secret_data
 from localenv.stack import LocalStack
 from localenv.verify import VaultClient, VaultDenied, service_account_token
+from stackconfig.durations import parse_duration
 from stackconfig.models import DATABASE_KEYS, AppDecl, DatabaseRef, DatabaseRoleDecl, StackConfig, database_file
 from tests.delivery import b3
 from tests.delivery.conftest import app_named

@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 import yaml
 
-from derive.durations import parse_duration
 from derive.paths import database_creds_path, kv2_api_path, pki_issue_path
 from derive.policies import app_grants, render_policy
 from localenv.controlplane import ControlPlane
@@ -23,6 +22,7 @@ from localenv.database import Postgres
 from localenv.stack import LocalStack
 from localenv.verify import VaultClient, VaultDenied, service_account_token
 from localenv.x509 import cert_info, utcnow
+from stackconfig.durations import parse_duration
 from stackconfig.load import SECRET_KEYS, parse_stack_config
 from stackconfig.models import DatabaseRef, KvRef, PkiRef, StackConfig
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import secrets
 
-from derive.durations import parse_duration
 from derive.paths import kv2_api_path
 from localenv.node.kube import Kube, eventually
 from localenv.verify import VaultClient
+from stackconfig.durations import parse_duration
 from stackconfig.models import KvRef, StackConfig
 from tests.node.conftest import Deployed, app_named
 

@@ -9,13 +9,13 @@ import time
 
 import pytest
 
-from derive.durations import parse_duration
 from derive.paths import kv2_api_path
 from derive.workloads import workload_labels
 from localenv.delivered import key_values
 from localenv.node.kube import Kube, eventually
 from localenv.verify import VaultClient
 from localenv.x509 import cert_info, key_matches
+from stackconfig.durations import parse_duration
 from stackconfig.models import AppDecl, KvRef, PkiRef, StackConfig
 from tests.node.conftest import Deployed, app_named
 

@@ -1,7 +1,7 @@
 """App resources are named from the ServiceAccount and aliased from where they lived before."""
 
 from components.common import AliasSpec, app_aliases
-from derive import names
+from stackconfig import names
 
 
 def test_prefix_is_namespace_and_service_account() -> None:

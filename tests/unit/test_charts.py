@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from derive.charts import CHART_PINS, ReleaseChart, local_chart_path, release_chart
-from stackconfig.charts import chart_metadata, check_local_charts
+from derive.charts import ReleaseChart, release_chart
+from stackconfig.charts import CHART_PINS, chart_metadata, check_local_charts, local_chart_path
 from stackconfig.models import ChartsConfig, CsiDriverChartPin, KeyedError, VaultChartPin, VsoChartPin
 from tests.unit import load_stack
 

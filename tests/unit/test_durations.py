@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from derive.durations import as_duration_text, parse_duration
+from stackconfig.durations import as_duration_text, parse_duration
 
 
 @pytest.mark.parametrize(
