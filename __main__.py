@@ -1,10 +1,11 @@
-"""vault-k8s: load the stack config, build providers and components, export outputs."""
+"""vault-k8s: config -> validated model -> plan -> resources -> outputs. Providers and secrets are decided here."""
 
 import gc
 
 import pulumi
 
-from program import app_outputs, build
+from plan.build import PlanInputs, make_plan
+from program import Material, build
 from providers import kubernetes_provider, vault_provider
 from stackconfig.load import load_stack_config
 
@@ -13,7 +14,19 @@ from stackconfig.load import load_stack_config
 # same peak memory.
 gc.set_threshold(200_000, 50, 100)
 loaded = load_stack_config()
-built = build(loaded, kubernetes_provider(loaded.stack.kubernetes), lambda release: vault_provider(loaded, release))
-pulumi.export("vaultMode", loaded.stack.vault.mode)
+plan = make_plan(
+    loaded.stack,
+    PlanInputs(pulumi.get_stack(), pulumi.get_project(), loaded.chart_paths, loaded.vault_ca_path),
+)
+material = Material(
+    loaded.kube_ca_pem, loaded.vault_ca_pem, loaded.vault_token, loaded.seed_values, loaded.database_passwords
+)
+built = build(
+    plan,
+    material,
+    kubernetes_provider(plan.kubernetes),
+    lambda release: vault_provider(plan.provider, loaded.vault_token, release),
+)
+pulumi.export("vaultMode", plan.exports["vaultMode"])
 pulumi.export("authPath", built.platform.auth_path)
-pulumi.export("apps", app_outputs(loaded))
+pulumi.export("apps", plan.exports["apps"])

@@ -74,8 +74,7 @@ def _record(n: int, path: Path) -> dict[str, float]:
     exports: dict[str, Any] = {}
 
     def after(found: dict[str, Any]) -> Any:
-        loaded = found["loaded"]
-        exports.update(vaultMode=loaded.stack.vault.mode, apps=found["app_outputs"](loaded))
+        exports.update(found["plan"].exports)
         return found["built"].platform.auth_backend.path.apply(lambda p: exports.update(authPath=p))
 
     ready = time.perf_counter()

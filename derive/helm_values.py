@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from derive.tls import CA_MOUNT_DIR, CA_SECRET_NAME, vault_ca_in_use
+from derive.tls import CA_MOUNT_DIR, CA_SECRET_NAME
 from stackconfig.durations import as_duration_text
 from stackconfig.models import StackConfig
 
@@ -38,12 +38,9 @@ def _put_images(values: dict[str, Any], images: list[tuple[ValuesPath, str | Non
             _put(values, path, image)
 
 
-def vault_chart_values(cfg: StackConfig, dev_root_token: object = None) -> dict[str, Any]:
-    """The vault chart: dev server or external address, plus the injector and CSI provider.
-
-    `dev_root_token`: the dev server's root token (`vaultToken`, a Pulumi secret in the program), set in internal
-    mode; unset, the chart's default (`root`) would be the token.
-    """
+def vault_chart_values(cfg: StackConfig, ca_in_use: bool) -> dict[str, Any]:
+    """The vault chart: dev server or external address, plus the injector and CSI provider (with Vault's CA when
+    `ca_in_use`). The dev server's root token is a secret, set by the component (with_dev_root_token)."""
     methods = cfg.methods()
     injector: dict[str, Any] = {"enabled": "injector" in methods}
     if "injector" in methods:
@@ -56,15 +53,12 @@ def vault_chart_values(cfg: StackConfig, dev_root_token: object = None) -> dict[
             injector["podDisruptionBudget"] = {"maxUnavailable": 1}
             injector["webhook"]["namespaceSelector"] = injector_namespace_selector(cfg)
     csi: dict[str, Any] = {"enabled": "csi" in methods}
-    if "csi" in methods and vault_ca_in_use(cfg):
+    if "csi" in methods and ca_in_use:
         csi["volumes"] = [{"name": CA_SECRET_NAME, "secret": {"secretName": CA_SECRET_NAME}}]
         csi["volumeMounts"] = [{"name": CA_SECRET_NAME, "mountPath": CA_MOUNT_DIR, "readOnly": True}]
     values: dict[str, Any] = {"injector": injector, "csi": csi}
     if cfg.vault.mode == "internal":
-        dev: dict[str, Any] = {"enabled": True}
-        if dev_root_token is not None:
-            dev["devRootToken"] = dev_root_token
-        values["server"] = {"dev": dev}
+        values["server"] = {"dev": {"enabled": True}}
         if cfg.vault.node_port is not None:
             # Pulumi reaches the in-cluster Vault at `vault.address` through this port of every node.
             values["server"]["service"] = {"type": "NodePort", "nodePort": cfg.vault.node_port}
@@ -141,3 +135,10 @@ def vso_values(cfg: StackConfig) -> dict[str, Any]:
         cfg.charts.image_pull_policy,
     )
     return values
+
+
+def with_dev_root_token(values: dict[str, Any], token: object) -> dict[str, Any]:
+    """The vault chart's values with the dev server's root token (`vaultToken`, a Pulumi secret in the program);
+    without it the chart's default (`root`) would be the token."""
+    server = values.get("server", {})
+    return {**values, "server": {**server, "dev": {**server.get("dev", {}), "devRootToken": token}}}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import os
 import runpy
@@ -21,6 +22,9 @@ import pulumi
 import yaml
 from pulumi.runtime import config as runtime_config
 from pulumi.runtime.mocks import MockMonitor
+
+from stackconfig.load import MODEL_KEYS, NAMESPACE, StackConfigError, parse_stack_config
+from stackconfig.models import StackConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 STACKS = ROOT / "stacks"
@@ -117,8 +121,9 @@ class Recorder(pulumi.runtime.Mocks):
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:
         return ({}, None)
 
-    def by_name(self, name: str) -> Registered:
-        found = [r for r in self.resources if r.name == name]
+    def by_name(self, name: str, typ: str | None = None) -> Registered:
+        """The one resource of that name (and type: an App and its AppIdentity share a name)."""
+        found = [r for r in self.resources if r.name == name and (typ is None or r.type == typ)]
         assert len(found) == 1, f"{name}: {len(found)} registrations"
         return found[0]
 
@@ -134,31 +139,35 @@ def stack_config(stack: str) -> dict[str, Any]:
     return dict(data.get("config") or {})
 
 
-def demo_secret_values(config: dict[str, Any]) -> dict[str, dict[str, str]]:
-    """A value for every seeded key, as `pulumi config set --secret --path` would store."""
-    return {
-        f"{m['path']}/{s['path']}": {k: f"{s['path']}-{k}-value" for k in s["keys"]}
-        for m in config.get("vault-k8s:kv", [])
-        for s in m.get("secrets", [])
-        if s.get("seed", True)
-    }
+def declared(config: Mapping[str, Any]) -> StackConfig | None:
+    """The config (values as in a stack file) as the program validates it; None when it is refused (the program
+    then says why)."""
+    prefix = f"{NAMESPACE}:"
+    raw = {k.removeprefix(prefix): v for k, v in config.items() if k.removeprefix(prefix) in MODEL_KEYS}
+    try:
+        return parse_stack_config(copy.deepcopy(raw))
+    except StackConfigError:
+        return None
 
 
-def demo_database_passwords(config: dict[str, Any]) -> dict[str, str]:
+def demo_secret_values(config: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """A value for every key the config seeds, as `pulumi config set --secret --path` would store."""
+    cfg = declared(config)
+    seeded = cfg.seeded_secrets() if cfg else {}
+    return {name: {k: f"{name.split('/', 1)[1]}-{k}-value" for k in keys} for name, keys in seeded.items()}
+
+
+def demo_database_passwords(config: Mapping[str, Any]) -> dict[str, str]:
     """An admin password for every declared database connection."""
-    return {
-        f"{m.get('path', 'database')}/{c['name']}": f"{c['name']}-admin-password"
-        for m in config.get("vault-k8s:databases", [])
-        for c in m.get("connections", [])
-    }
+    cfg = declared(config)
+    connections = cfg.database_connections() if cfg else []
+    return {name: f"{name.rsplit('/', 1)[1]}-admin-password" for name in connections}
 
 
 def vault_from_chart(config: Mapping[str, Any]) -> bool:
-    """Whether the config's Vault is the in-cluster one (internal mode, managed charts), which needs `vaultToken`."""
-    vault, charts = config.get("vault-k8s:vault"), config.get("vault-k8s:charts")
-    mode = vault.get("mode", "internal") if isinstance(vault, dict) else "internal"
-    managed = charts.get("managed", True) if isinstance(charts, dict) else True
-    return mode == "internal" and managed is not False
+    """Whether the config's Vault is the in-cluster one, which needs `vaultToken`."""
+    cfg = declared(config)
+    return cfg is not None and cfg.vault_from_chart()
 
 
 def write_kubeconfig(path: Path, contexts: Iterable[str]) -> Path:

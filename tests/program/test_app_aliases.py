@@ -6,7 +6,6 @@ parent's name swapped in their prefix; that happens in the engine, so tests/inte
 
 import pytest
 
-from components.common import INTEGRATION_TYPES
 from tests.program.harness import Registered, Run
 
 ROOT = "urn:pulumi:dev::vault-k8s::vault-k8s:index:"
@@ -22,23 +21,28 @@ def moves(resource: Registered) -> list[tuple[str, str]]:
 @pytest.mark.parametrize(
     ("name", "aliases"),
     [
-        ("app-default-webapp-sa", [("csi-webapp", ""), ("", INJECTOR), ("", VSO)]),
-        ("app-default-webapp-sa-workload", [("csi-webapp-workload", ""), ("", INJECTOR), ("", VSO)]),
-        ("app-default-webapp-sa-spc", [("csi-webapp-spc", "")]),
-        ("app-default-webapp-vault", [("injector-webapp-injection", ""), ("", CSI), ("", VSO)]),
-        ("app-default-webapp-vault-workload", [("injector-webapp-injection-workload", ""), ("", CSI), ("", VSO)]),
-        ("app-default-webapp-vso", [("vso-webapp-vso", ""), ("", CSI), ("", INJECTOR)]),
-        ("app-default-webapp-vso-workload", [("vso-webapp-vso-workload", ""), ("", CSI), ("", INJECTOR)]),
-        ("app-default-webapp-vso-connection", [("vso-webapp-vso-connection", "")]),
-        ("app-default-webapp-vso-auth", [("vso-webapp-vso-auth", "")]),
-        ("app-default-webapp-vso-static-webapp-config", [("vso-webapp-vso-static-webapp-config", "")]),
-        ("app-default-webapp-vso-pki-webapp-tls", [("vso-webapp-vso-pki-webapp-tls", "")]),
+        ("app-default-webapp-sa", [("", CSI), ("", INJECTOR), ("", VSO), ("csi-webapp", CSI)]),
+        ("app-default-webapp-sa-workload", [("", CSI), ("", INJECTOR), ("", VSO), ("csi-webapp-workload", CSI)]),
+        ("app-default-webapp-sa-spc", [("", CSI), ("csi-webapp-spc", CSI)]),
+        ("app-default-webapp-vault", [("", CSI), ("", INJECTOR), ("", VSO), ("injector-webapp-injection", INJECTOR)]),
+        (
+            "app-default-webapp-vault-workload",
+            [("", CSI), ("", INJECTOR), ("", VSO), ("injector-webapp-injection-workload", INJECTOR)],
+        ),
+        ("app-default-webapp-vso", [("", CSI), ("", INJECTOR), ("", VSO), ("vso-webapp-vso", VSO)]),
+        ("app-default-webapp-vso-workload", [("", CSI), ("", INJECTOR), ("", VSO), ("vso-webapp-vso-workload", VSO)]),
+        ("app-default-webapp-vso-connection", [("", VSO), ("vso-webapp-vso-connection", VSO)]),
+        ("app-default-webapp-vso-auth", [("", VSO), ("vso-webapp-vso-auth", VSO)]),
+        ("app-default-webapp-vso-static-webapp-config", [("", VSO), ("vso-webapp-vso-static-webapp-config", VSO)]),
+        ("app-default-webapp-vso-pki-webapp-tls", [("", VSO), ("vso-webapp-vso-pki-webapp-tls", VSO)]),
     ],
 )
 def test_app_resources_are_aliased_from_their_old_names_and_the_other_methods(
     dev: Run, name: str, aliases: list[tuple[str, str]]
 ) -> None:
-    assert moves(dev.recorder.by_name(name)) == aliases
+    found = [r for r in dev.recorder.resources if r.name == name and r.type != "vault-k8s:index:App"]
+    assert len(found) == 1
+    assert moves(found[0]) == aliases
 
 
 def test_identity_children_carry_no_aliases_of_their_own(dev: Run) -> None:
@@ -47,7 +51,18 @@ def test_identity_children_carry_no_aliases_of_their_own(dev: Run) -> None:
         assert dev.recorder.by_name(f"app-default-webapp-sa-{suffix}").aliases == []
 
 
-def test_the_integrations_are_where_the_aliases_point(dev: Run) -> None:
-    """At the stack root, named after the method (the mocks' URNs for root children differ from the engine's)."""
+def test_each_app_is_one_component_at_the_root_named_from_its_service_account(dev: Run) -> None:
+    apps = [r for r in dev.recorder.resources if r.type == "vault-k8s:index:App"]
+    assert {"app-default-webapp-sa", "app-default-webapp-vault", "app-default-webapp-vso"} <= {r.name for r in apps}
+    assert len(apps) == len(dev.globals["plan"].apps)
+    # Directly under the stack (the mocks spell the stack into root URNs; the engine does not).
+    assert {r.urn.rsplit("::", 2)[1] for r in apps} == {"pulumi:pulumi:Stack$vault-k8s:index:App"}
+
+
+def test_only_the_method_charts_stay_in_integrations(dev: Run) -> None:
+    """The CSI driver and VSO charts keep their URNs; the injector's chart is the vault chart."""
     registered = {(r.type, r.name) for r in dev.recorder.resources if r.type.endswith("Integration")}
-    assert registered == {(typ, method) for method, typ in INTEGRATION_TYPES.items()}
+    assert registered == {("vault-k8s:index:CsiIntegration", "csi"), ("vault-k8s:index:VsoIntegration", "vso")}
+    releases = {r.name: r.urn for r in dev.recorder.resources if r.type == "kubernetes:helm.sh/v3:Release"}
+    assert sorted(releases) == ["csi-driver", "platform-vault", "vso-operator"]
+    assert "CsiIntegration$kubernetes:helm.sh/v3:Release::csi-driver" in releases["csi-driver"]

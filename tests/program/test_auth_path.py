@@ -30,3 +30,20 @@ def test_csi_and_vso_use_that_mount_too(custom_mount: Run) -> None:
     spc = rec.by_name("app-default-webapp-sa-spc").inputs["spec"]
     assert spc["parameters"]["vaultKubernetesMountPath"] == "k8s-apps"
     assert rec.by_name("app-default-webapp-vso-auth").inputs["spec"]["mount"] == "k8s-apps"
+
+
+@pytest.mark.parametrize(
+    "consumer",
+    ["app-default-webapp-vault-workload", "app-default-webapp-sa-spc", "app-default-webapp-vso-auth"],
+)
+def test_each_consumer_takes_the_path_from_the_mount_and_waits_for_it(custom_mount: Run, consumer: str) -> None:
+    """The path is the auth backend's output, not config text: the consumer depends on the mount."""
+    backend = custom_mount.recorder.by_name("platform-kubernetes-auth").urn
+    assert backend in custom_mount.recorder.by_name(consumer).dependencies
+
+
+def test_at_the_default_mount_the_csi_class_names_none(dev: Run) -> None:
+    """The provider's default is `kubernetes`; the class then carries no mount path."""
+    assert (
+        "vaultKubernetesMountPath" not in dev.recorder.by_name("app-default-webapp-sa-spc").inputs["spec"]["parameters"]
+    )

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from providers import VAULT_STARTUP_RETRIES
+from plan.build import VAULT_STARTUP_RETRIES
 from tests.program.harness import (
     DEMO_VAULT_TOKEN,
     Recorder,

@@ -31,13 +31,14 @@ def test_registers_exactly_these_resources(dev: Run) -> None:
             ("vault:pkiSecret/secretBackendRole:SecretBackendRole", "pki-pki-role-my-role"),
             ("vault-k8s:index:CsiIntegration", "csi"),
             ("kubernetes:helm.sh/v3:Release", "csi-driver"),
+            ("vault-k8s:index:App", "app-default-webapp-sa"),
             ("vault-k8s:index:AppIdentity", "app-default-webapp-sa"),
             ("vault:index/policy:Policy", "app-default-webapp-sa-policy"),
             ("vault:kubernetes/authBackendRole:AuthBackendRole", "app-default-webapp-sa-role"),
             ("kubernetes:core/v1:ServiceAccount", "app-default-webapp-sa-sa"),
             ("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass", "app-default-webapp-sa-spc"),
             ("kubernetes:core/v1:Pod", "app-default-webapp-sa-workload"),
-            ("vault-k8s:index:InjectorIntegration", "injector"),
+            ("vault-k8s:index:App", "app-default-webapp-vault"),
             ("vault-k8s:index:AppIdentity", "app-default-webapp-vault"),
             ("vault:index/policy:Policy", "app-default-webapp-vault-policy"),
             ("vault:kubernetes/authBackendRole:AuthBackendRole", "app-default-webapp-vault-role"),
@@ -45,6 +46,7 @@ def test_registers_exactly_these_resources(dev: Run) -> None:
             ("kubernetes:apps/v1:Deployment", "app-default-webapp-vault-workload"),
             ("vault-k8s:index:VsoIntegration", "vso"),
             ("kubernetes:helm.sh/v3:Release", "vso-operator"),
+            ("vault-k8s:index:App", "app-default-webapp-vso"),
             ("vault-k8s:index:AppIdentity", "app-default-webapp-vso"),
             ("vault:index/policy:Policy", "app-default-webapp-vso-policy"),
             ("vault:kubernetes/authBackendRole:AuthBackendRole", "app-default-webapp-vso-role"),
@@ -64,6 +66,7 @@ def test_registers_exactly_these_resources(dev: Run) -> None:
 
 def _identity(prefix: str) -> list[tuple[str, str]]:
     return [
+        ("vault-k8s:index:App", prefix),
         ("vault-k8s:index:AppIdentity", prefix),
         ("vault:index/policy:Policy", f"{prefix}-policy"),
         ("vault:kubernetes/authBackendRole:AuthBackendRole", f"{prefix}-role"),
@@ -330,7 +333,7 @@ def test_vso_custom_resources(dev: Run) -> None:
 
 
 def test_outputs_show_the_tutorial_commands(dev: Run) -> None:
-    apps: dict[str, Any] = dev.globals["app_outputs"](dev.globals["loaded"])
+    apps: dict[str, Any] = dev.globals["plan"].exports["apps"]
     assert apps["webapp"]["verify"] == "kubectl exec webapp -- cat /mnt/secrets-store/db-password"
     assert apps["webapp-injection"]["verify"] == (
         'kubectl exec $(kubectl get pod -l app=issues -o jsonpath="{.items[0].metadata.name}") '

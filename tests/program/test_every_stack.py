@@ -45,18 +45,23 @@ def test_stack_builds_every_integration(stack: str, tmp_path: Path) -> None:
     components = sorted(r.type for r in run.recorder.resources if r.type.startswith("vault-k8s:index:"))
     # No database in prod (its Vault has none declared) nor in local-internal (no PostgreSQL in its cluster).
     databases = ["vault-k8s:index:DatabaseEngine"] if stack not in ("prod", "local-internal") else []
-    assert sorted(set(components)) == [
-        "vault-k8s:index:AppIdentity",
-        "vault-k8s:index:CsiIntegration",
-        *databases,
-        "vault-k8s:index:InjectorIntegration",
-        "vault-k8s:index:KvEngine",
-        "vault-k8s:index:PkiEngine",
-        "vault-k8s:index:VaultPlatform",
-        "vault-k8s:index:VsoIntegration",
-    ]
-    # Per method: the tutorial's app and, but in prod, a database app.
-    assert components.count("vault-k8s:index:AppIdentity") == (6 if databases else 3)
+    # The method charts only where the program installs charts (not the local stack: its controllers are the
+    # control plane's).
+    charts = ["vault-k8s:index:CsiIntegration", "vault-k8s:index:VsoIntegration"] if stack != "local" else []
+    assert sorted(set(components)) == sorted(
+        [
+            "vault-k8s:index:App",
+            "vault-k8s:index:AppIdentity",
+            *charts,
+            *databases,
+            "vault-k8s:index:KvEngine",
+            "vault-k8s:index:PkiEngine",
+            "vault-k8s:index:VaultPlatform",
+        ]
+    )
+    # Per method: the tutorial's app and, but in prod, a database app; each its own App with its identity.
+    assert components.count("vault-k8s:index:App") == (6 if databases else 3)
+    assert components.count("vault-k8s:index:AppIdentity") == components.count("vault-k8s:index:App")
 
 
 def test_local_stack_leaves_charts_to_the_platform_and_skips_await(tmp_path: Path) -> None:

@@ -90,7 +90,7 @@ def test_mounts_root_and_auth_are_protected(prod: Run) -> None:
     assert pki.mount._protect is True
     assert pki.root._protect is True
     assert built.platform.auth_backend._protect is True
-    assert [bool(r._protect) for r in pki.roles] == [False]
+    assert [bool(r._protect) for r in pki.roles_by_name.values()] == [False]
 
 
 def test_nothing_is_seeded(prod: Run) -> None:

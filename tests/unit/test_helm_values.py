@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 
-from derive.helm_values import csi_driver_values, image_values, vault_chart_values, vso_values
+from derive import helm_values
+from derive.helm_values import csi_driver_values, image_values, vso_values, with_dev_root_token
+from derive.tls import vault_ca_in_use
 from stackconfig.load import parse_stack_config
 from stackconfig.models import StackConfig
 from tests.unit import load_stack, raw_stack
@@ -27,6 +29,11 @@ def _only(stack: str, method: str) -> StackConfig:
     return parse_stack_config(raw)
 
 
+def vault_chart_values(cfg: StackConfig) -> dict[str, Any]:
+    """The values with the CA decision the plan makes (plan.build)."""
+    return helm_values.vault_chart_values(cfg, vault_ca_in_use(cfg))
+
+
 # The dev Service as a NodePort (`vault.nodePort`), where Pulumi reaches the in-cluster Vault.
 DEV_SERVICE = {"type": "NodePort", "nodePort": 30200}
 # Stands in for `vaultToken`, which the program passes as a Pulumi secret Output: the values carry it untouched.
@@ -45,7 +52,7 @@ def test_dev_vault_chart() -> None:
 def test_the_dev_root_token_is_the_given_one() -> None:
     """`vaultToken` replaces the chart's default root token (`root`); the value is passed on as given, so the
     program's secret Output stays a secret."""
-    values = vault_chart_values(load_stack("dev"), TOKEN)
+    values = with_dev_root_token(vault_chart_values(load_stack("dev")), TOKEN)
     assert values == {
         "injector": {"enabled": True, "webhook": {"failurePolicy": "Ignore"}},
         "csi": {"enabled": True},
@@ -57,13 +64,7 @@ def test_the_dev_root_token_is_the_given_one() -> None:
 def test_without_a_node_port_the_service_keeps_the_charts_type() -> None:
     raw = raw_stack("dev")
     del raw["vault"]["nodePort"]
-    assert vault_chart_values(parse_stack_config(raw), TOKEN)["server"] == {
-        "dev": {"enabled": True, "devRootToken": TOKEN}
-    }
-
-
-def test_an_external_vault_takes_no_root_token() -> None:
-    assert vault_chart_values(load_stack("prod"), TOKEN) == vault_chart_values(load_stack("prod"))
+    assert vault_chart_values(parse_stack_config(raw))["server"] == {"dev": {"enabled": True}}
 
 
 BILLING_ONLY = {"matchExpressions": [{"key": "kubernetes.io/metadata.name", "operator": "In", "values": ["billing"]}]}

@@ -1,0 +1,1 @@
+"""The plan: what the program builds, fully derived from the validated config before any resource exists."""
