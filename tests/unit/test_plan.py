@@ -1,7 +1,15 @@
 """The plan: every decision made once, from the validated config, before any resource exists."""
 
 from plan.build import VAULT_STARTUP_RETRIES, PlanInputs, make_plan
-from plan.model import AuthPathRef, AuthPlan, ProviderPlan, ReviewerPlan
+from plan.model import (
+    AuthPathRef,
+    AuthPlan,
+    DatabaseEnginePlan,
+    KvEnginePlan,
+    PkiEnginePlan,
+    ProviderPlan,
+    ReviewerPlan,
+)
 from stackconfig.load import parse_stack_config
 from tests.unit import load_stack, raw_stack
 
@@ -14,7 +22,8 @@ def test_the_in_cluster_vault_is_waited_for_and_retried() -> None:
     assert plan.platform.vault_from_chart is True
     assert plan.platform.vault_release is not None and plan.platform.vault_release.dev_root_token is True
     assert plan.platform.auth == AuthPlan("kubernetes", False, "https://kubernetes.default.svc:443", None)
-    assert {e.waits_for_vault for e in (*plan.kv, *plan.pki, *plan.databases)} == {True}
+    engines: list[KvEnginePlan | PkiEnginePlan | DatabaseEnginePlan] = [*plan.kv, *plan.pki, *plan.databases]
+    assert {e.waits_for_vault for e in engines} == {True}
     assert {a.identity.waits_for_vault for a in plan.apps} == {True}
 
 
