@@ -266,7 +266,11 @@ def run_program(
     return Run(recorder, holder)
 
 
-def prod_project(directory: Path, vault_ca: str, kube_ca: str) -> Path:
+PROD_VAULT_CA = "-----BEGIN CERTIFICATE-----\nVAULT-CA\n-----END CERTIFICATE-----\n"
+PROD_KUBE_CA = "-----BEGIN CERTIFICATE-----\nKUBE-CA\n-----END CERTIFICATE-----\n"
+
+
+def prod_project(directory: Path, vault_ca: str = PROD_VAULT_CA, kube_ca: str = PROD_KUBE_CA) -> Path:
     """A project folder for the prod stack: Pulumi.yaml and the two CA files its config names."""
     shutil.copy(ROOT / "Pulumi.yaml", directory / "Pulumi.yaml")
     (directory / "certs").mkdir()

@@ -19,7 +19,6 @@ from tests.program.schemas import (
     merged,
     unknown_value_keys,
 )
-from tests.program.test_prod_stack import prod  # noqa: F401  (fixture)
 
 RELEASES = {
     "platform-vault": "vault",

@@ -6,8 +6,6 @@ Vault provider never gets its volume; VSO objects before the operator's CRDs fai
 
 from typing import Any
 
-import pytest
-
 from plan.build import VAULT_STARTUP_RETRIES
 from tests.program.harness import (
     DEMO_VAULT_TOKEN,
@@ -17,7 +15,6 @@ from tests.program.harness import (
     demo_secret_values,
     prod_project,
     run_program,
-    run_stack,
     stack_config,
 )
 
@@ -57,11 +54,6 @@ def test_internal_mode_workloads_wait_for_their_controllers() -> None:
         "app-default-db-injector-workload": {"platform-vault"},
         **vso("app-default-db-vso", "dynamic-db-creds"),
     }
-
-
-@pytest.fixture(scope="module")
-def prod(tmp_path_factory: pytest.TempPathFactory) -> Run:
-    return run_stack("prod", cwd=prod_project(tmp_path_factory.mktemp("prod"), PEM, PEM))
 
 
 def test_external_mode_workloads_wait_for_their_controllers(prod: Run) -> None:

@@ -8,7 +8,6 @@ import pytest
 
 from tests.program.harness import Registered, Run
 from tests.program.schemas import crd_schemas
-from tests.program.test_prod_stack import prod  # noqa: F401  (fixture)
 
 KINDS = {"SecretProviderClass", "VaultConnection", "VaultAuth", "VaultStaticSecret", "VaultPKISecret"}
 # The dev stack's database app adds one; prod has none.

@@ -1,28 +1,11 @@
 """The program creates the namespaces it places objects in (or uses declared existing ones), before anything in them."""
 
-import shutil
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from tests.program.harness import ROOT, Registered, Run, demo_secret_values, run_program, run_stack, stack_config
+from tests.program.harness import Registered, Run, demo_secret_values, prod_project, run_program, stack_config
 
 NAMESPACE = "kubernetes:core/v1:Namespace"
-PEM = "-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n"
-
-
-def _project(directory: Path) -> Path:
-    shutil.copy(ROOT / "Pulumi.yaml", directory / "Pulumi.yaml")
-    (directory / "certs").mkdir()
-    for name in ("vault-ca.pem", "kubernetes-ca.pem"):
-        (directory / "certs" / name).write_text(PEM)
-    return directory
-
-
-@pytest.fixture(scope="module")
-def prod(tmp_path_factory: pytest.TempPathFactory) -> Run:
-    return run_stack("prod", cwd=_project(tmp_path_factory.mktemp("prod")))
 
 
 def run_with(stack: str, tmp_path: Path, **overrides: Any) -> Run:
@@ -32,7 +15,7 @@ def run_with(stack: str, tmp_path: Path, **overrides: Any) -> Run:
     if values:
         config["vault-k8s:secretValues"] = values
     return run_program(
-        config, stack=stack, secret_keys=["vault-k8s:secretValues"] if values else [], cwd=_project(tmp_path)
+        config, stack=stack, secret_keys=["vault-k8s:secretValues"] if values else [], cwd=prod_project(tmp_path)
     )
 
 

@@ -2,17 +2,9 @@
 
 from pathlib import Path
 
-import pytest
+from tests.program.harness import PROD_KUBE_CA, PROD_VAULT_CA, REVIEWER_JWT, Run
 
-from tests.program.harness import REVIEWER_JWT, Run, prod_project, run_stack
-
-VAULT_CA = "-----BEGIN CERTIFICATE-----\nVAULT-CA\n-----END CERTIFICATE-----\n"
-KUBE_CA = "-----BEGIN CERTIFICATE-----\nKUBE-CA\n-----END CERTIFICATE-----\n"
-
-
-@pytest.fixture(scope="module")
-def prod(tmp_path_factory: pytest.TempPathFactory) -> Run:
-    return run_stack("prod", cwd=prod_project(tmp_path_factory.mktemp("project"), VAULT_CA, KUBE_CA))
+VAULT_CA, KUBE_CA = PROD_VAULT_CA, PROD_KUBE_CA
 
 
 def test_vault_provider_uses_https_and_the_ca(prod: Run) -> None:
