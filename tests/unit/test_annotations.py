@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from derive.annotations import PREFIX, injector_annotations, kv_template, pki_cert_template, pki_key_template
+from derive.annotations import injector_annotations, kv_template, pki_cert_template, pki_key_template
 from stackconfig.models import AppDecl, PkiRef
 from tests.unit import TUTORIAL, app, load_stack, tutorial_text
 
@@ -52,10 +52,6 @@ def _injection() -> AppDecl:
 def _pki(ref: Any) -> PkiRef:
     assert isinstance(ref, PkiRef)
     return ref
-
-
-def test_prefix() -> None:
-    assert PREFIX == "vault.hashicorp.com/"
 
 
 def test_kv_template_is_the_tutorials() -> None:

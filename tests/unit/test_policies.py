@@ -38,11 +38,6 @@ path "pki/issue/my-role" {
 """
 
 
-def test_capabilities() -> None:
-    assert READ == ("read",)
-    assert ISSUE == ("create", "update")
-
-
 @pytest.mark.parametrize(
     ("name", "grants"),
     [

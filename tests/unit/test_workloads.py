@@ -5,8 +5,6 @@ from __future__ import annotations
 import pytest
 
 from derive.workloads import (
-    CSI_DRIVER,
-    CSI_VOLUME,
     csi_pod_spec,
     delivery_command,
     deployment_spec,
@@ -24,10 +22,6 @@ def _dev(name: str) -> AppDecl:
 
 def _prod(name: str) -> AppDecl:
     return app(load_stack("prod"), name)
-
-
-def test_constants() -> None:
-    assert (CSI_DRIVER, CSI_VOLUME) == ("secrets-store.csi.k8s.io", "secrets-store-inline")
 
 
 def test_csi_pod_is_the_tutorials_webapp() -> None:
