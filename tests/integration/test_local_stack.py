@@ -295,8 +295,8 @@ def test_07b_renaming_an_app_destroys_no_mount(
 
 
 def test_07b2_switching_an_apps_method_keeps_its_identity(stack: LocalStack, control_plane: ControlPlane) -> None:
-    """The identity and the workload are aliased under every integration: vso to injector moves the
-    ServiceAccount, policy, role and Deployment; only the VSO objects go."""
+    """The app's component does not depend on its method: vso to injector keeps the ServiceAccount, policy, role
+    and Deployment; only the VSO objects go."""
     apps = raw_config(stack, "apps")
     original = json.loads(json.dumps(apps))
     app = next(a for a in apps if a["name"] == "webapp-vso")
