@@ -275,9 +275,8 @@ def vault_token(cfg: StackConfig, value: str | None, is_secret: bool) -> pulumi.
     return pulumi.Output.secret(value)
 
 
-def load_stack_config(project_dir: Path | None = None) -> LoadedConfig:
-    """Read every `vault-k8s:*` key, validate, and resolve referenced files."""
-    project_dir = project_dir or Path.cwd()
+def read_stack_config() -> StackConfig:
+    """The model keys as Pulumi hands them to the program: each JSON-decoded (Config.get_object), then validated."""
     config = pulumi.Config(NAMESPACE)
     _refuse_unknown(_present_keys() - set(MODEL_KEYS) - set(SECRET_KEYS))
     raw: dict[str, Any] = {}
@@ -288,7 +287,14 @@ def load_stack_config(project_dir: Path | None = None) -> LoadedConfig:
             raise StackConfigError.at((name,), str(error)) from None
         if value is not None:
             raw[name] = value
-    stack = parse_stack_config(raw)
+    return parse_stack_config(raw)
+
+
+def load_stack_config(project_dir: Path | None = None) -> LoadedConfig:
+    """Read every `vault-k8s:*` key, validate, and resolve referenced files."""
+    project_dir = project_dir or Path.cwd()
+    config = pulumi.Config(NAMESPACE)
+    stack = read_stack_config()
     if stack.kubernetes is not None:
         check_cluster(stack.kubernetes, project_dir, os.environ)
     try:
