@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import tarfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -40,8 +42,6 @@ from tests.program.harness import (
     write_kubeconfig,
 )
 from tests.unit import load_stack, raw_stack
-
-SHARED = Path(__file__).resolve().parents[3] / "shared"
 
 DEV_WANTED = {
     "secret/db-pass": ["password"],
@@ -393,13 +393,27 @@ def test_load_reads_both_cas(tmp_path: Path) -> None:
     )
 
 
+def _chart_archive(path: Path, name: str, version: str) -> None:
+    """A chart archive as `helm package` lays it out, holding only its Chart.yaml."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = f"apiVersion: v2\nname: {name}\nversion: {version}\n".encode()
+    with tarfile.open(path, "w:gz") as archive:
+        member = tarfile.TarInfo(f"{name}/Chart.yaml")
+        member.size = len(text)
+        archive.addfile(member, io.BytesIO(text))
+
+
 def _prod_project(tmp_path: Path) -> Path:
-    """A project folder for the prod stack beside a `shared` folder with the pinned chart archives."""
+    """A project folder for the prod stack beside a `shared` folder, linked in as the real one is, with archives
+    of the pinned charts."""
     project = tmp_path / "project"
     (project / "certs").mkdir(parents=True)
     (project / "certs" / "vault-ca.pem").write_text("VAULT CA\n")
     (project / "certs" / "kubernetes-ca.pem").write_text("KUBE CA\n")
-    (tmp_path / "shared").symlink_to(SHARED)
+    charts = tmp_path / "charts-source"
+    _chart_archive(charts / "charts" / "vault-0.34.1.tgz", "vault", "0.34.1")
+    _chart_archive(charts / "charts" / "vault-secrets-operator-1.4.1.tgz", "vault-secrets-operator", "1.4.1")
+    (tmp_path / "shared").symlink_to(charts)
     return project
 
 
