@@ -3,40 +3,20 @@
 Usage: pulumi config --json --stack S | python -m pipeline.policy_config -
 
 Production stacks get every policy mandatory, all others advisory. The flag is
-read from stack config only, never guessed from the stack's name.
+read from stack config only, never guessed from the stack's name, and by the same
+reader as the policy pack's own default (policy.production).
 """
 
 import argparse
 import json
 import sys
-from collections.abc import Mapping
-from typing import Any, Final
+from typing import Final
 
 from policy.pack import POLICY_NAMES
-from policy.production import PRODUCTION_KEY, ProductionFlagError, parse_production
+from policy.production import PRODUCTION_KEY, ProductionFlagError, production_flag
 
 MANDATORY: Final = "mandatory"
 ADVISORY: Final = "advisory"
-
-
-class ConfigError(ValueError):
-    """The stack config or its production flag cannot be read."""
-
-
-def production_flag(stack_config: Mapping[str, Any]) -> bool:
-    """The flag from `pulumi config --json` output, read as the program reads it; absent means false."""
-    entry = stack_config.get(PRODUCTION_KEY)
-    if entry is None:
-        return False
-    if not isinstance(entry, Mapping):
-        raise ConfigError(f"{PRODUCTION_KEY} has an unexpected shape: {entry!r}")
-    value = entry["objectValue"] if isinstance(entry.get("objectValue"), bool) else entry.get("value")
-    if value is None:
-        raise ConfigError(f"{PRODUCTION_KEY} has no value: {entry!r}")
-    try:
-        return parse_production(value)
-    except ProductionFlagError as error:
-        raise ConfigError(str(error)) from None
 
 
 def pack_config(production: bool) -> dict[str, str]:
@@ -51,14 +31,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.stack_config == "-":
-            stack_config = json.load(sys.stdin)
+            source, text = "the stack config on stdin", sys.stdin.read()
         else:
             with open(args.stack_config, encoding="utf-8") as handle:
-                stack_config = json.load(handle)
-        if not isinstance(stack_config, dict):
-            raise ConfigError("stack config is not a JSON object")
-        production = production_flag(stack_config)
-    except (OSError, json.JSONDecodeError, ConfigError) as err:
+                source, text = args.stack_config, handle.read()
+        production = production_flag(text, source)
+    except (OSError, ProductionFlagError) as err:
         print(f"policy_config: {err}", file=sys.stderr)
         return 2
     level = MANDATORY if production else ADVISORY

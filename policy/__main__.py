@@ -12,9 +12,12 @@ if _ROOT not in sys.path:
 from pulumi_policy import PolicyPack  # noqa: E402
 
 from policy.pack import PACK_NAME, POLICIES, default_enforcement  # noqa: E402
+from policy.production import ProductionFlagError  # noqa: E402
 
-PolicyPack(
-    name=PACK_NAME,
-    policies=POLICIES,
-    enforcement_level=default_enforcement(os.environ.get("PULUMI_CONFIG")),
-)
+try:
+    enforcement_level = default_enforcement(os.environ.get("PULUMI_CONFIG"))
+except ProductionFlagError as error:
+    # The message alone, not a traceback: the pack does not start, so the preview fails naming the key.
+    sys.exit(f"policy pack {PACK_NAME}: {error}")
+
+PolicyPack(name=PACK_NAME, policies=POLICIES, enforcement_level=enforcement_level)

@@ -1,6 +1,5 @@
 """The policies of the pack: names, descriptions and the glue to the pure rules."""
 
-import json
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
@@ -16,7 +15,7 @@ from pulumi_policy import (
 )
 
 from policy import kubernetes_rules, vault_rules
-from policy.production import PRODUCTION_KEY, parse_production
+from policy.production import production_flag
 from policy.values import unwrap
 
 PACK_NAME: Final = "vault-k8s-guardrails"
@@ -108,18 +107,9 @@ POLICIES: Final[list[Policy]] = [
 POLICY_NAMES: Final = [p.name for p in POLICIES]
 
 
-def production_from_config_env(raw: str | None) -> bool:
-    """Read the production flag from the stack config the CLI hands the pack (PULUMI_CONFIG); a flag that is not
-    a boolean stops the pack (ProductionFlagError) rather than running it advisory."""
-    if not raw:
-        return False
-    try:
-        config = json.loads(raw)
-    except json.JSONDecodeError:
-        return False
-    return isinstance(config, dict) and parse_production(config.get(PRODUCTION_KEY))
-
-
 def default_enforcement(config_env: str | None) -> EnforcementLevel:
-    """Mandatory on production stacks, advisory elsewhere; an explicit pack config overrides this."""
-    return EnforcementLevel.MANDATORY if production_from_config_env(config_env) else EnforcementLevel.ADVISORY
+    """Mandatory on production stacks, advisory elsewhere; an explicit pack config overrides this. `config_env`:
+    the stack config the CLI hands the pack (PULUMI_CONFIG). A flag the program would refuse stops the pack
+    (ProductionFlagError) rather than running it advisory."""
+    production = production_flag(config_env, "PULUMI_CONFIG")
+    return EnforcementLevel.MANDATORY if production else EnforcementLevel.ADVISORY

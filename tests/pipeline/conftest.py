@@ -1,4 +1,5 @@
-"""A stand-in `pulumi` that replays recorded output, for pipeline/preview.sh and pipeline/up.sh."""
+"""A stand-in `pulumi` that replays recorded output, for pipeline/preview.sh and pipeline/up.sh; no allow list
+from the caller's environment."""
 
 import json
 import os
@@ -7,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = Path(__file__).parent / "fixtures"
+from tests.pipeline import FIXTURES
 
 FAKE_PULUMI = r"""#!/usr/bin/env bash
 printf '%s\n' "$*" >>"$FAKE_LOG"
@@ -32,6 +32,12 @@ esac
 """
 
 
+@pytest.fixture(autouse=True)
+def no_ambient_allow(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An ALLOW_DATA_LOSS of the shell that runs the tests would let blocked changes pass."""
+    monkeypatch.delenv("ALLOW_DATA_LOSS", raising=False)
+
+
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     bin_dir = tmp_path / "bin"
@@ -41,10 +47,11 @@ def env(tmp_path: Path) -> dict[str, str]:
     fake.chmod(0o755)
     config = tmp_path / "config.json"
     config.write_text(json.dumps({"vault-k8s:vault": {"value": "{}", "secret": False}}))
-    base = {k: v for k, v in os.environ.items() if k != "ALLOW_DATA_LOSS"}
-    return base | {
+    return dict(os.environ) | {
         "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
         "PYTHON": sys.executable,
+        # The scripts run Python in the checkout: no __pycache__ left in its folders.
+        "PYTHONDONTWRITEBYTECODE": "1",
         "PREVIEW_OUT_DIR": str(tmp_path / "out"),
         "FAKE_LOG": str(tmp_path / "calls.log"),
         "FAKE_CONFIG": str(config),

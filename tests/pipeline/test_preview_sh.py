@@ -4,18 +4,11 @@ import json
 import subprocess
 from pathlib import Path
 
-from tests.pipeline.conftest import FIXTURES, ROOT
+from tests.pipeline import FIXTURES, ROOT, run_script
 
 
 def preview(env: dict[str, str], stack: str = "dev") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["bash", str(ROOT / "pipeline" / "preview.sh"), stack],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_script("preview.sh", env, stack)
 
 
 def out_file(env: dict[str, str], name: str) -> Path:
@@ -37,7 +30,7 @@ def test_runs_preview_with_the_pack_and_prints_the_summary(env: dict[str, str]) 
     assert out_file(env, "summary.md").read_text() == result.stdout
 
 
-def test_production_flag_makes_policies_mandatory(env: dict[str, str], tmp_path: Path) -> None:
+def test_production_flag_makes_policies_mandatory(env: dict[str, str]) -> None:
     Path(env["FAKE_CONFIG"]).write_text(json.dumps({"vault-k8s:production": {"value": "true", "secret": False}}))
     result = preview(env, "prod")
     assert result.returncode == 0, result.stderr

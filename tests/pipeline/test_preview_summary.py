@@ -7,19 +7,14 @@ import pytest
 
 from pipeline.preview_data import load_json_document, parse_preview
 from pipeline.preview_summary import allow_list, main, operation_counts, render
+from tests.pipeline import FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures"
 KV_URN = "urn:pulumi:dev::vault-k8s::vault-k8s:index:KvEngine$vault:index/mount:Mount::kv-for-injection-mount"
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
     code = main(list(args))
     return code, capsys.readouterr().out
-
-
-@pytest.fixture(autouse=True)
-def no_ambient_allow(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("ALLOW_DATA_LOSS", raising=False)
 
 
 def test_noop(capsys: pytest.CaptureFixture[str]) -> None:

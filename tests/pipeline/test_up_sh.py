@@ -3,14 +3,11 @@
 import subprocess
 from pathlib import Path
 
-from tests.pipeline.conftest import FIXTURES, ROOT
+from tests.pipeline import FIXTURES, ROOT, run_script
 
 
 def up(env: dict[str, str], stack: str = "dev") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["bash", str(ROOT / "pipeline" / "up.sh"), stack],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+    return run_script("up.sh", env, stack)
 
 
 def calls(env: dict[str, str]) -> list[str]:

@@ -13,17 +13,21 @@ import pytest
 from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
+from pipeline.policy_config import pack_config
+
 POLICY_DIR = Path(__file__).resolve().parents[2] / "policy"
 MANDATORY = analyzer_pb2.MANDATORY
 ADVISORY = analyzer_pb2.ADVISORY
 
 
-def start_pack(config: dict[str, Any] | None) -> Iterator[Any]:
+def pack_process(config: dict[str, Any] | None) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("PULUMI_CONFIG", "PYTHONPATH")}
     if config is not None:
         env["PULUMI_CONFIG"] = json.dumps(config)
+    # The pack runs in policy/, a tracked folder: no __pycache__ left there.
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
     # Same command line as the analyzer script: `python -u -m pulumi.policy <engine> .`, run in the pack directory.
-    proc = subprocess.Popen(
+    return subprocess.Popen(
         [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:1", "."],
         cwd=POLICY_DIR,
         env=env,
@@ -31,6 +35,10 @@ def start_pack(config: dict[str, Any] | None) -> Iterator[Any]:
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def start_pack(config: dict[str, Any] | None) -> Iterator[Any]:
+    proc = pack_process(config)
     try:
         assert proc.stdout is not None
         port = proc.stdout.readline().strip()
@@ -88,6 +96,22 @@ def test_policies_are_mandatory_in_production(production_pack: Any) -> None:
     assert {p.enforcementLevel for p in info.policies} == {MANDATORY}
     [diag] = analyze(production_pack, "pulumi:providers:vault", {"skipTlsVerify": "true"})
     assert (diag.policyName, diag.enforcementLevel) == ("vault-tls-verify", MANDATORY)
+
+
+def test_a_flag_the_program_would_refuse_stops_the_pack() -> None:
+    """Not advisory by default: the pack does not start, and says which key is wrong."""
+    proc = pack_process({"vault-k8s:production": "yes"})
+    out, err = proc.communicate(timeout=60)
+    assert (proc.returncode, out) == (1, "")
+    assert err.strip() == (
+        "policy pack vault-k8s-guardrails: vault-k8s:production must be true or false, got 'yes' (not JSON)"
+    )
+
+
+def test_the_pipelines_pack_config_names_every_policy_the_pack_runs(advisory_pack: Any) -> None:
+    info = advisory_pack.GetAnalyzerInfo(empty_pb2.Empty())
+    assert {p.name for p in info.policies} == set(pack_config(True)) - {"all"}
+    assert len(info.policies) > 1
 
 
 def test_explicit_pack_config_overrides(advisory_pack: Any) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import tarfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,13 +21,14 @@ from stackconfig.load import (
     SECRET_KEYS,
     SECRET_VALUES_KEY,
     LoadedConfig,
+    Problem,
     StackConfigError,
     check_cluster,
     database_passwords,
-    format_validation_error,
     load_stack_config,
     parse_stack_config,
     seed_values,
+    validation_problems,
     vault_token,
 )
 from stackconfig.models import KeyedError, KubernetesConfig, StackConfig, VaultConfig, key_text
@@ -39,8 +42,6 @@ from tests.program.harness import (
     write_kubeconfig,
 )
 from tests.unit import load_stack, raw_stack
-
-SHARED = Path(__file__).resolve().parents[3] / "shared"
 
 DEV_WANTED = {
     "secret/db-pass": ["password"],
@@ -82,6 +83,13 @@ def seed_problem(cfg: StackConfig, values: Any, is_secret: bool = True) -> str:
     return str(caught.value)
 
 
+def refusals(load: Callable[[], object]) -> list[Problem]:
+    """The problems of the StackConfigError that `load` raises."""
+    with pytest.raises(StackConfigError) as caught:
+        load()
+    return list(caught.value.problems)
+
+
 def needs(name: str, keys: list[str]) -> str:
     return (
         f"config vault-k8s:secretValues.{name}: needs exactly the keys {sorted(keys)} "
@@ -117,7 +125,7 @@ def test_stack_config_error_is_a_run_error() -> None:
     assert issubclass(StackConfigError, pulumi.RunError)
 
 
-# --- format_validation_error ------------------------------------------------------------------
+# --- problems ---------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -145,43 +153,68 @@ def test_a_keyed_error_carries_its_key_as_data() -> None:
     )
     raw = raw_stack("dev")
     raw["apps"][0]["secrets"][0]["file"] = "a b"
-    assert format_validation_error(validation_error(raw)) == (
-        "config vault-k8s:apps[0].secrets[0]: 'a b' is not a plain file name"
+    assert validation_problems(validation_error(raw)) == [
+        Problem(("apps", 0, "secrets", 0), "'a b' is not a plain file name")
+    ]
+
+
+def test_a_problem_prints_as_the_config_key() -> None:
+    assert str(Problem(("apps", 2, "secrets", 0, "mount"), "no")) == "config vault-k8s:apps[2].secrets[0].mount: no"
+    assert str(Problem(("secretValues", "kvv2/webapp/config"), "no")) == (
+        "config vault-k8s:secretValues.kvv2/webapp/config: no"
     )
+    assert str(Problem((), "no")) == "config vault-k8s: no"
+    error = StackConfigError([Problem(("kv",), "a"), Problem(("vault", "mode"), "b")])
+    assert str(error) == "config vault-k8s:kv: a\nconfig vault-k8s:vault.mode: b"
+    assert error.problems == (Problem(("kv",), "a"), Problem(("vault", "mode"), "b"))
 
 
 def test_top_level_kv_and_pki_keep_their_names() -> None:
     error = validation_error({"kv": [{"path": "a//b"}], "pki": [{"path": "pki"}]})
-    assert format_validation_error(error) == (
-        "config vault-k8s:kv[0].path: 'a//b' is not a valid Vault path\n"
-        "config vault-k8s:pki[0].root: is required for a mount the program creates (it issues from an internal root); "
-        "`existing: true` adopts a mount that has its CA"
-    )
+    assert validation_problems(error) == [
+        Problem(("kv", 0, "path"), "'a//b' is not a valid Vault path"),
+        Problem(
+            ("pki", 0, "root"),
+            "is required for a mount the program creates (it issues from an internal root); "
+            "`existing: true` adopts a mount that has its CA",
+        ),
+    ]
 
 
 def test_the_union_tag_of_a_secret_ref_is_dropped() -> None:
     raw = raw_stack("dev")
     raw["apps"][0]["secrets"][0]["path"] = "data/db-pass"
     raw["apps"][1]["secrets"][1]["commonName"] = 7
-    assert format_validation_error(validation_error(raw)) == (
-        "config vault-k8s:apps[0].secrets[0].path: 'data/db-pass' contains 'data/': declare the path inside the "
-        "mount; the program adds 'data/' where the KV v2 API needs it\n"
-        "config vault-k8s:apps[1].secrets[1].commonName: Input should be a valid string"
-    )
+    assert validation_problems(validation_error(raw)) == [
+        Problem(
+            ("apps", 0, "secrets", 0, "path"),
+            "'data/db-pass' contains 'data/': declare the path inside the mount; the program adds 'data/' where "
+            "the KV v2 API needs it",
+        ),
+        Problem(("apps", 1, "secrets", 1, "commonName"), "Input should be a valid string"),
+    ]
 
 
 def test_cross_field_errors_name_their_key() -> None:
     raw = raw_stack("dev")
     raw["apps"][2]["name"] = "webapp"
-    assert format_validation_error(validation_error(raw)) == "config vault-k8s:apps[2].name: duplicate 'webapp'"
+    assert validation_problems(validation_error(raw)) == [Problem(("apps", 2, "name"), "duplicate 'webapp'")]
 
 
-def test_one_line_per_problem() -> None:
+def test_every_problem_is_kept_one_line_each() -> None:
     raw = raw_stack("dev")
     raw["production"] = "maybe"
     raw["apps"][0]["method"] = "sidecar"
     raw["vault"]["mode"] = "remote"
-    assert format_validation_error(validation_error(raw)).splitlines() == [
+    with pytest.raises(StackConfigError) as caught:
+        parse_stack_config(raw)
+    problems = caught.value.problems
+    assert [(p.key, p.reason) for p in problems] == [
+        (("production",), "Input should be a valid boolean, unable to interpret input"),
+        (("vault", "mode"), "Input should be 'internal' or 'external'"),
+        (("apps", 0, "method"), "Input should be 'csi', 'injector' or 'vso'"),
+    ]
+    assert str(caught.value).splitlines() == [
         "config vault-k8s:production: Input should be a valid boolean, unable to interpret input",
         "config vault-k8s:vault.mode: Input should be 'internal' or 'external'",
         "config vault-k8s:apps[0].method: Input should be 'csi', 'injector' or 'vso'",
@@ -216,6 +249,7 @@ def test_unknown_top_level_keys_all_named_sorted() -> None:
     raw[SECRET_VALUES_KEY] = {}  # read by the loader, never part of the model
     with pytest.raises(StackConfigError) as caught:
         parse_stack_config(raw)
+    assert [p.key for p in caught.value.problems] == [("Vault",), ("aps",), ("secretValues",)]
     assert str(caught.value) == (
         "config vault-k8s:Vault: unknown key\n"
         "config vault-k8s:aps: unknown key\n"
@@ -293,6 +327,9 @@ def test_extra_secret_is_named_first() -> None:
         "config vault-k8s:secretValues.secret/nope: no such seeded kv secret\n"
         + needs("for-injection/my-pass", ["password"])
     )
+    # A secret's name is one key, slashes and all.
+    problems = refusals(lambda: seed_values(load_stack("dev"), values, True))
+    assert [p.key for p in problems] == [("secretValues", "secret/nope"), ("secretValues", "for-injection/my-pass")]
 
 
 @pytest.mark.parametrize("bad", ["", 7, None])
@@ -356,13 +393,27 @@ def test_load_reads_both_cas(tmp_path: Path) -> None:
     )
 
 
+def _chart_archive(path: Path, name: str, version: str) -> None:
+    """A chart archive as `helm package` lays it out, holding only its Chart.yaml."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = f"apiVersion: v2\nname: {name}\nversion: {version}\n".encode()
+    with tarfile.open(path, "w:gz") as archive:
+        member = tarfile.TarInfo(f"{name}/Chart.yaml")
+        member.size = len(text)
+        archive.addfile(member, io.BytesIO(text))
+
+
 def _prod_project(tmp_path: Path) -> Path:
-    """A project folder for the prod stack beside a `shared` folder with the pinned chart archives."""
+    """A project folder for the prod stack beside a `shared` folder, linked in as the real one is, with archives
+    of the pinned charts."""
     project = tmp_path / "project"
     (project / "certs").mkdir(parents=True)
     (project / "certs" / "vault-ca.pem").write_text("VAULT CA\n")
     (project / "certs" / "kubernetes-ca.pem").write_text("KUBE CA\n")
-    (tmp_path / "shared").symlink_to(SHARED)
+    charts = tmp_path / "charts-source"
+    _chart_archive(charts / "charts" / "vault-0.34.1.tgz", "vault", "0.34.1")
+    _chart_archive(charts / "charts" / "vault-secrets-operator-1.4.1.tgz", "vault-secrets-operator", "1.4.1")
+    (tmp_path / "shared").symlink_to(charts)
     return project
 
 
@@ -394,6 +445,7 @@ def test_load_refuses_a_chart_path_of_another_version(tmp_path: Path) -> None:
     _set_config(config, [])
     with pytest.raises(StackConfigError) as caught:
         load_stack_config(project)
+    assert [p.key for p in caught.value.problems] == [("charts", "vault", "path")]
     archive = tmp_path / "shared" / "charts" / "vault-0.34.1.tgz"
     assert str(caught.value) == (
         f"config vault-k8s:charts.vault.path: {archive} holds chart 'vault' version '0.34.1', not the pinned "
@@ -474,6 +526,8 @@ def test_load_refuses_a_context_the_kubeconfig_lacks(tmp_path: Path, monkeypatch
 def cluster_problem(cluster: KubernetesConfig, project_dir: Path, environ: dict[str, str]) -> str:
     with pytest.raises(StackConfigError) as caught:
         check_cluster(cluster, project_dir, environ)
+    [problem] = caught.value.problems
+    assert problem.key in {("kubernetes", "context"), ("kubernetes", "kubeconfig")}
     return str(caught.value)
 
 
@@ -557,6 +611,8 @@ def test_database_passwords_refused(values: Any, is_secret: bool, message: str) 
     with pytest.raises(StackConfigError) as raised:
         database_passwords(load_stack("dev"), values, is_secret)
     assert str(raised.value) == message
+    [problem] = raised.value.problems
+    assert problem.key[0] == "databasePasswords" and message.endswith(problem.reason)
 
 
 def test_no_databases_no_passwords() -> None:
@@ -616,6 +672,7 @@ def test_without_the_in_cluster_vault_the_token_is_optional() -> None:
 def test_vault_token_refused(stack: str, value: str, is_secret: bool, message: str) -> None:
     with pytest.raises(StackConfigError) as raised:
         vault_token(load_stack(stack), value, is_secret)
+    assert raised.value.problems == (Problem(("vaultToken",), message),)
     assert str(raised.value) == f"config vault-k8s:vaultToken: {message}"
     if value:
         assert value not in str(raised.value)
