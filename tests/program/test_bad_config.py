@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from stackconfig.load import StackConfigError
+from tests.conftest import needs_shared
 from tests.program.harness import ROOT, Recorder, demo_secret_values, run_program, stack_config
 
 NS = "vault-k8s:"
@@ -581,7 +582,11 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+@pytest.mark.parametrize(
+    "case",
+    [pytest.param(c, marks=needs_shared) if c.id == "chart-path-holds-another-chart" else c for c in CASES],
+    ids=[c.id for c in CASES],
+)
 def test_bad_config_fails_before_any_registration(case: Case) -> None:
     config = dev_config()
     case.mutate(config)

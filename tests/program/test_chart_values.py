@@ -8,6 +8,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from tests.conftest import needs_shared
 from tests.program.harness import ROOT, Run, demo_secret_values, run_program, stack_config
 from tests.program.schemas import (
     CHARTS,
@@ -19,6 +20,8 @@ from tests.program.schemas import (
     merged,
     unknown_value_keys,
 )
+
+pytestmark = needs_shared
 
 RELEASES = {
     "platform-vault": "vault",

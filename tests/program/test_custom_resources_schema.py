@@ -6,8 +6,11 @@ from typing import Any
 import jsonschema
 import pytest
 
+from tests.conftest import needs_shared
 from tests.program.harness import Registered, Run
 from tests.program.schemas import crd_schemas
+
+pytestmark = needs_shared
 
 KINDS = {"SecretProviderClass", "VaultConnection", "VaultAuth", "VaultStaticSecret", "VaultPKISecret"}
 # The dev stack's database app adds one; prod has none.

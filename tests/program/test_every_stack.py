@@ -6,9 +6,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.conftest import needs_shared
 from tests.program.harness import ROOT, STACKS, run_stack, write_kubeconfig
 
 STACK_NAMES = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in STACKS.glob("Pulumi.*.yaml"))
+# The node stacks install the charts from ../shared.
+STACK_PARAMS = [pytest.param(s, marks=needs_shared) if s.startswith("local-") else s for s in STACK_NAMES]
 PEM = "-----BEGIN CERTIFICATE-----\nTEST\n-----END CERTIFICATE-----\n"
 
 
@@ -39,7 +42,7 @@ def test_every_stack_ships() -> None:
     assert STACK_NAMES == ["dev", "local", "local-internal", "local-node", "prod"]
 
 
-@pytest.mark.parametrize("stack", STACK_NAMES)
+@pytest.mark.parametrize("stack", STACK_PARAMS)
 def test_stack_builds_every_integration(stack: str, tmp_path: Path) -> None:
     run = run_stack(stack, cwd=_project_with_referenced_files(stack, tmp_path))
     components = sorted(r.type for r in run.recorder.resources if r.type.startswith("vault-k8s:index:"))
@@ -83,7 +86,7 @@ def test_only_local_skips_await(tmp_path: Path) -> None:
             assert "pulumi.com/skipAwait" not in annotations, resource.name
 
 
-@pytest.mark.parametrize("stack", STACK_NAMES)
+@pytest.mark.parametrize("stack", STACK_PARAMS)
 def test_every_resource_has_its_own_urn(stack: str, tmp_path: Path) -> None:
     """The engine refuses a second registration of one URN; mocks would silently keep both."""
     run = run_stack(stack, cwd=_project_with_referenced_files(stack, tmp_path))

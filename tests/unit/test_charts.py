@@ -11,6 +11,7 @@ import pytest
 from derive.charts import ReleaseChart, release_chart
 from stackconfig.charts import CHART_PINS, chart_metadata, check_local_charts, local_chart_path
 from stackconfig.models import ChartsConfig, CsiDriverChartPin, KeyedError, VaultChartPin, VsoChartPin
+from tests.conftest import needs_shared
 from tests.unit import load_stack
 
 SHARED_CHARTS = Path(__file__).resolve().parents[3] / "shared" / "charts"
@@ -95,6 +96,7 @@ def test_local_chart_paths_are_relative_to_the_project(tmp_path: Path, monkeypat
 # --- stackconfig.charts -----------------------------------------------------------------------
 
 
+@needs_shared
 def test_the_shared_archives_hold_the_pinned_charts() -> None:
     assert {field: chart_metadata(path) for field, path in ARCHIVES.items()} == {
         "vault": ("vault", "0.34.1"),
@@ -103,6 +105,7 @@ def test_the_shared_archives_hold_the_pinned_charts() -> None:
     }
 
 
+@needs_shared
 def test_every_pinned_path_is_checked_and_resolved(tmp_path: Path) -> None:
     project = tmp_path / "project"
     project.mkdir()
@@ -150,6 +153,7 @@ def test_another_version_is_refused(tmp_path: Path) -> None:
     )
 
 
+@needs_shared
 def test_another_chart_is_refused(tmp_path: Path) -> None:
     error = refused(tmp_path, vso={"path": str(ARCHIVES["vault"])})
     assert (error.key, error.reason) == (
@@ -218,6 +222,7 @@ def test_the_first_bad_chart_is_named(tmp_path: Path) -> None:
     assert error.key == ("charts", "csiDriver", "path")
 
 
+@needs_shared
 def test_pins_built_in_code_are_checked_the_same(tmp_path: Path) -> None:
     charts = ChartsConfig(csi_driver=CsiDriverChartPin(path=str(ARCHIVES["csi_driver"])))
     assert check_local_charts(charts, tmp_path) == {"csi_driver": str(ARCHIVES["csi_driver"])}
