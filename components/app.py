@@ -7,7 +7,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.common import Namespaces, child, in_namespace, with_auth_path
-from components.identity import AppIdentity, AppIdentityArgs
+from components.identity import Identity, app_identity
 from plan.model import AppPlan, Controller, Placement, WorkloadPlan
 
 APP_TYPE = "vault-k8s:index:App"
@@ -28,25 +28,24 @@ class AppArgs:
 
 
 class App(pulumi.ComponentResource):
-    """Named from the app's namespace and ServiceAccount: renaming the app or switching its method keeps its URN;
-    its children are aliased from where they were before (plan.build.app_moves)."""
+    """The app's identity (policy, ServiceAccount, role), its method's objects and its workload. Named from the
+    app's namespace and ServiceAccount: renaming the app or switching its method keeps its URN; its children are
+    aliased from where they were before (plan.build.app_moves, identity_moves)."""
 
-    identity: AppIdentity
+    identity: Identity
     objects: dict[str, k8s.apiextensions.CustomResource]
     workload: pulumi.CustomResource
 
     def __init__(self, plan: AppPlan, args: AppArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(APP_TYPE, plan.name, None, opts)
-        self.identity = AppIdentity(
-            plan.identity,
-            AppIdentityArgs(args.auth_path, args.namespaces, args.vault_ready),
-            child(self, moves=plan.identity.moves),
-        )
-        done: dict[str, pulumi.Resource] = {"identity": self.identity}
+        # The declaration is published (inputs and outputs) so the policy pack can compare it with the policy.
+        declared = dict(plan.declared)
+        super().__init__(APP_TYPE, plan.name, declared, opts)
+        self.identity = app_identity(self, plan.name, plan.identity, args.auth_path, args.namespaces, args.vault_ready)
+        done: dict[str, list[pulumi.Resource]] = {"identity": self.identity.resources()}
         self.objects = {}
         for obj in plan.objects:
             after = _after(obj, done, args)
-            self.objects[obj.key] = done[obj.key] = k8s.apiextensions.CustomResource(
+            self.objects[obj.key] = k8s.apiextensions.CustomResource(
                 obj.resource_name,
                 api_version=obj.api_version,
                 kind=obj.kind,
@@ -54,13 +53,12 @@ class App(pulumi.ComponentResource):
                 spec=with_auth_path(obj.spec, args.auth_path),
                 opts=child(self, in_namespace(args.namespaces, obj.namespace, *after), obj.moves),
             )
+            done[obj.key] = [self.objects[obj.key]]
         self.workload = self._workload(plan.workload, plan.namespace, done, args)
-        self.register_outputs(
-            {"app": plan.app, "method": plan.method, "workload": self.workload.urn, "identity": self.identity.urn}
-        )
+        self.register_outputs({**declared, "workload": self.workload.urn})
 
     def _workload(
-        self, plan: WorkloadPlan, namespace: str, done: Mapping[str, pulumi.Resource], args: AppArgs
+        self, plan: WorkloadPlan, namespace: str, done: Mapping[str, list[pulumi.Resource]], args: AppArgs
     ) -> pulumi.CustomResource:
         opts = child(self, in_namespace(args.namespaces, namespace, *_after(plan, done, args)), plan.moves)
         meta = with_auth_path(plan.metadata, args.auth_path)
@@ -70,10 +68,10 @@ class App(pulumi.ComponentResource):
         return k8s.apps.v1.Deployment(plan.resource_name, metadata=meta, spec=spec, opts=opts)
 
 
-def _after(placement: Placement, done: Mapping[str, pulumi.Resource], args: AppArgs) -> list[pulumi.Resource]:
+def _after(placement: Placement, done: Mapping[str, list[pulumi.Resource]], args: AppArgs) -> list[pulumi.Resource]:
     """The app's earlier resources, the chart releases the program manages, and the secrets' providers."""
     return [
-        *(done[key] for key in placement.after),
+        *(r for key in placement.after for r in done[key]),
         *(args.controllers[c] for c in placement.after_controllers if c in args.controllers),
         *(args.reads if placement.after_reads else ()),
     ]

@@ -244,22 +244,44 @@ def app_moves(inputs: PlanInputs, method: Method, old_name: str, every_method: b
     )
 
 
-def identity_plan(cfg: StackConfig, app: AppDecl, name: str, moves: tuple[Move, ...]) -> IdentityPlan:
-    grants = app_grants(app)
-    declared = {
+IDENTITY_TYPE = "vault-k8s:index:AppIdentity"
+"""The component an app's policy, ServiceAccount and role lived in before they were the App's own."""
+
+
+def identity_moves(inputs: PlanInputs, method: Method, name: str, old: str) -> dict[str, tuple[Move, ...]]:
+    """Where the identity's resources were: in an AppIdentity named like the App (`name`) under any method's
+    integration, or, earlier, in one named from the app (`old`) under its method's."""
+
+    def identity_urn(in_method: Method, identity: str) -> str:
+        integration = INTEGRATION_TYPES[in_method]
+        return f"urn:pulumi:{inputs.stack}::{inputs.project}::{integration}${IDENTITY_TYPE}::{identity}"
+
+    return {
+        suffix: (
+            *(Move(parent_urn=identity_urn(m, name)) for m in INTEGRATION_TYPES),
+            Move(name=f"{old}-{suffix}", parent_urn=identity_urn(method, old)),
+        )
+        for suffix in ("policy", "sa", "role")
+    }
+
+
+def declared_identity(app: AppDecl) -> dict[str, Any]:
+    """What the App publishes for the policy pack: who the app is and the exact grants its policy must hold."""
+    return {
         "app": app.name,
         "method": app.method,
         "namespace": app.namespace,
         "serviceAccount": app.service_account,
         "policyName": app.policy,
         "roleName": app.role,
-        "grants": [{"path": g.path, "capabilities": list(g.capabilities)} for g in grants],
+        "grants": [{"path": g.path, "capabilities": list(g.capabilities)} for g in app_grants(app)],
     }
+
+
+def identity_plan(cfg: StackConfig, app: AppDecl, moves: Mapping[str, tuple[Move, ...]]) -> IdentityPlan:
     return IdentityPlan(
-        name=name,
-        declared=declared,
         policy_name=app.policy,
-        policy_hcl=render_policy(grants),
+        policy_hcl=render_policy(app_grants(app)),
         service_account=app.service_account,
         namespace=app.namespace,
         role_name=app.role,
@@ -366,7 +388,8 @@ def app_plan(cfg: StackConfig, app: AppDecl, inputs: PlanInputs, ca_in_use: bool
         method=app.method,
         name=name,
         namespace=app.namespace,
-        identity=identity_plan(cfg, app, name, app_moves(inputs, app.method, old, every_method=True)),
+        declared=declared_identity(app),
+        identity=identity_plan(cfg, app, identity_moves(inputs, app.method, name, old)),
         objects=tuple(objects),
         workload=workload,
         reads=_reads(app),

@@ -198,9 +198,8 @@ class Read:
 
 @dataclass(frozen=True)
 class IdentityPlan:
-    name: str
-    declared: Mapping[str, Any]
-    """Published as the component's inputs and outputs: the policy pack compares it with the policy."""
+    """The app's policy, ServiceAccount and kubernetes auth role: `<app>-policy`, `-sa`, `-role` in its App."""
+
     policy_name: str
     policy_hcl: str
     service_account: str
@@ -209,7 +208,8 @@ class IdentityPlan:
     token_ttl: int
     audience: str | None
     waits_for_vault: bool
-    moves: tuple[Move, ...] = ()
+    moves: Mapping[str, tuple[Move, ...]] = field(default_factory=dict)
+    """Per resource suffix (`policy`, `sa`, `role`): where it was registered before."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -253,6 +253,8 @@ class AppPlan:
     name: str
     """The component's name: from the app's namespace and ServiceAccount, so it never moves."""
     namespace: str
+    declared: Mapping[str, Any]
+    """The component's inputs and outputs: the policy pack compares the declaration with the policy."""
     identity: IdentityPlan
     objects: tuple[CustomObjectPlan, ...]
     workload: WorkloadPlan

@@ -17,7 +17,7 @@ AUTH_BACKEND: Final = "vault:index/authBackend:AuthBackend"
 AUTH_ROLE: Final = "vault:kubernetes/authBackendRole:AuthBackendRole"
 POLICY: Final = "vault:index/policy:Policy"
 ROOT_CERT: Final = "vault:pkiSecret/secretBackendRootCert:SecretBackendRootCert"
-APP_IDENTITY: Final = "vault-k8s:index:AppIdentity"
+APP_IDENTITY: Final = "vault-k8s:index:App"
 
 PROTECTED_MOUNT_TYPES: Final = ("kv", "kv-v2", "pki")
 FORBIDDEN_CAPABILITIES: Final = ("root", "sudo")
@@ -103,7 +103,7 @@ Grant = tuple[str, frozenset[str]]
 
 
 def _declared_grants(raw: object) -> set[Grant] | None:
-    """The grants an AppIdentity declares; None when preview cannot tell (raw must be set)."""
+    """The grants an App declares; None when preview cannot tell (raw must be set)."""
     if is_unknown(raw) or not isinstance(raw, list):
         return None
     grants: set[Grant] = set()
@@ -137,7 +137,7 @@ def _identity_grants(resources: Sequence[StackResource]) -> _Declarations:
         name, raw = res.props.get("policyName"), res.props.get("grants")
         if name is None or raw is None:
             app = _display(res.props.get("app") or res.urn.rsplit("::", 1)[-1])
-            problems.append((res.urn, f'AppIdentity "{app}" does not expose "policyName" and "grants" to policies'))
+            problems.append((res.urn, f'App "{app}" does not expose "policyName" and "grants" to policies'))
             continue
         if not isinstance(name, str) or is_unknown(name):
             some_name_unknown = True
@@ -156,7 +156,7 @@ def _block_violations(name: str, path: str, caps: tuple[str, ...], declared: set
     if forbidden:
         problems.append(f'policy "{name}" grants {", ".join(forbidden)} on "{path}"')
     if (path, frozenset(caps)) not in declared:
-        problems.append(f'policy "{name}" grants [{", ".join(caps)}] on "{path}", which no AppIdentity declares')
+        problems.append(f'policy "{name}" grants [{", ".join(caps)}] on "{path}", which no App declares')
     return problems
 
 
@@ -172,7 +172,7 @@ def grant_violations(resources: Sequence[StackResource]) -> list[tuple[str, str]
             continue
         if name not in declarations.by_policy:
             if not declarations.some_name_unknown:
-                problems.append((res.urn, f'policy "{name}" is not declared by any AppIdentity'))
+                problems.append((res.urn, f'policy "{name}" is not declared by any App'))
             continue
         declared = declarations.by_policy[name]
         if declared is None:

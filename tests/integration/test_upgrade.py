@@ -1,6 +1,6 @@
 """Upgrading a stack deployed by the release before per-app components (every app's resources under its method's
-integration) to this program: the resources move under one App per app, and nothing in Vault or the cluster is
-created again, replaced or deleted."""
+integration, its policy, ServiceAccount and role in an AppIdentity there) to this program: the resources move
+under one App per app, and nothing in Vault or the cluster is created again, replaced or deleted."""
 
 from __future__ import annotations
 
@@ -51,13 +51,14 @@ def deployed_before(previous: LocalStack) -> dict[tuple[str, str], str]:
     return _ids(previous)
 
 
-def test_1_the_upgrade_adds_only_app_components_and_drops_only_the_empty_integrations(
+def test_1_the_upgrade_adds_only_app_components_and_drops_only_the_components_they_replace(
     stack: LocalStack, deployed_before: dict[tuple[str, str], str]
 ) -> None:
     steps = planned_steps(stack)
     ops = sorted((s["op"], _type(s["urn"])) for s in steps)
     assert ops == sorted(
         [("create", "vault-k8s:index:App")] * APP_COUNT
+        + [("delete", "vault-k8s:index:AppIdentity")] * APP_COUNT
         + [
             ("delete", "vault-k8s:index:CsiIntegration"),
             ("delete", "vault-k8s:index:InjectorIntegration"),

@@ -146,11 +146,11 @@ def stack_resource(resource_type: str, urn: str, props: dict[str, Any]) -> Polic
 def test_least_privilege_policy_reports_against_the_policy_resource() -> None:
     policy = named("vault-policy-least-privilege")
     assert isinstance(policy, StackValidationPolicy)
-    identity_urn = "urn:pulumi:dev::vault-k8s::vault-k8s:index:AppIdentity::webapp"
-    policy_urn = "urn:pulumi:dev::vault-k8s::vault-k8s:index:AppIdentity$vault:index/policy:Policy::webapp-policy"
+    identity_urn = "urn:pulumi:dev::vault-k8s::vault-k8s:index:App::webapp"
+    policy_urn = "urn:pulumi:dev::vault-k8s::vault-k8s:index:App$vault:index/policy:Policy::webapp-policy"
     resources = [
         stack_resource(
-            "vault-k8s:index:AppIdentity",
+            "vault-k8s:index:App",
             identity_urn,
             {
                 "app": "webapp",
@@ -176,7 +176,7 @@ def test_least_privilege_policy_reports_against_the_policy_resource() -> None:
     policy.validate(StackValidationArgs(resources), report)
     assert reported == [
         ('policy "internal-app" grants glob path "secret/data/*"', policy_urn),
-        ('policy "internal-app" grants [read] on "secret/data/*", which no AppIdentity declares', policy_urn),
+        ('policy "internal-app" grants [read] on "secret/data/*", which no App declares', policy_urn),
     ]
 
 

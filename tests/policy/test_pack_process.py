@@ -127,8 +127,8 @@ def test_unknown_values_during_preview_are_not_violations(advisory_pack: Any) ->
 
 def test_stack_policy_runs_over_grpc(advisory_pack: Any) -> None:
     identity = analyzer_pb2.AnalyzerResource(
-        type="vault-k8s:index:AppIdentity",
-        urn="urn:pulumi:dev::vault-k8s::vault-k8s:index:AppIdentity::webapp",
+        type="vault-k8s:index:App",
+        urn="urn:pulumi:dev::vault-k8s::vault-k8s:index:App::webapp",
         name="webapp",
         properties=struct(
             {"app": "webapp", "policyName": "internal-app", "grants": [{"path": "a/b", "capabilities": ["read"]}]}
@@ -144,5 +144,5 @@ def test_stack_policy_runs_over_grpc(advisory_pack: Any) -> None:
     response = advisory_pack.AnalyzeStack(analyzer_pb2.AnalyzeStackRequest(resources=[identity, policy]))
     assert [(d.policyName, d.urn) for d in response.diagnostics] == [("vault-policy-least-privilege", policy_urn)]
     assert response.diagnostics[0].message.endswith(
-        'policy "internal-app" grants [read, delete] on "a/b", which no AppIdentity declares'
+        'policy "internal-app" grants [read, delete] on "a/b", which no App declares'
     )

@@ -49,4 +49,4 @@ def test_prod_stack_passes_every_policy(tmp_path: Path) -> None:
 def test_dev_stack_is_reported_but_grants_match(tmp_path: Path) -> None:
     found = violations(run_in_copy("dev", tmp_path))
     assert 'vault: vault provider address "http://192.168.49.2:30200" is not https' in found
-    assert not [v for v in found if "AppIdentity" in v or 'policy "' in v]
+    assert not [v for v in found if 'App "' in v or 'policy "' in v]

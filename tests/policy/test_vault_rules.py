@@ -3,8 +3,8 @@ from typing import Any
 from policy import vault_rules as vr
 from policy.values import UNKNOWN
 
-POLICY_URN = "urn:pulumi:dev::vault-k8s::vault-k8s:index:AppIdentity$vault:index/policy:Policy::webapp-policy"
-IDENTITY_URN = "urn:pulumi:dev::vault-k8s::vault-k8s:index:AppIdentity::webapp"
+POLICY_URN = "urn:pulumi:dev::vault-k8s::vault-k8s:index:App$vault:index/policy:Policy::webapp-policy"
+IDENTITY_URN = "urn:pulumi:dev::vault-k8s::vault-k8s:index:App::webapp"
 
 
 class TestProviderAddress:
@@ -147,14 +147,14 @@ class TestGrants:
         assert vr.grant_violations([identity(), policy(text)]) == [
             (
                 POLICY_URN,
-                'policy "internal-app" grants [read, list] on "secret/data/db-pass", which no AppIdentity declares',
+                'policy "internal-app" grants [read, list] on "secret/data/db-pass", which no App declares',
             )
         ]
 
     def test_undeclared_path_is_flagged(self) -> None:
         text = READ_DB + 'path "secret/data/other" { capabilities = ["read"] }'
         assert vr.grant_violations([identity(), policy(text)]) == [
-            (POLICY_URN, 'policy "internal-app" grants [read] on "secret/data/other", which no AppIdentity declares')
+            (POLICY_URN, 'policy "internal-app" grants [read] on "secret/data/other", which no App declares')
         ]
 
     def test_globs_and_sudo_are_flagged_even_when_declared(self) -> None:
@@ -172,7 +172,7 @@ class TestGrants:
 
     def test_policy_without_identity_is_flagged(self) -> None:
         assert vr.grant_violations([policy(READ_DB, name="orphan")]) == [
-            (POLICY_URN, 'policy "orphan" is not declared by any AppIdentity')
+            (POLICY_URN, 'policy "orphan" is not declared by any App')
         ]
 
     def test_unreadable_policy_is_flagged(self) -> None:
@@ -188,7 +188,7 @@ class TestGrants:
     def test_identity_hiding_its_grants_is_flagged(self) -> None:
         hidden = vr.StackResource(vr.APP_IDENTITY, IDENTITY_URN, {"policy": "internal-app", "role": "database"})
         assert vr.grant_violations([hidden]) == [
-            (IDENTITY_URN, 'AppIdentity "webapp" does not expose "policyName" and "grants" to policies')
+            (IDENTITY_URN, 'App "webapp" does not expose "policyName" and "grants" to policies')
         ]
 
     def test_grants_from_several_identities_for_one_policy_combine(self) -> None:

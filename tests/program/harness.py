@@ -122,7 +122,7 @@ class Recorder(pulumi.runtime.Mocks):
         return ({}, None)
 
     def by_name(self, name: str, typ: str | None = None) -> Registered:
-        """The one resource of that name (and type: an App and its AppIdentity share a name)."""
+        """The one resource of that name (and type, where names repeat across types)."""
         found = [r for r in self.resources if r.name == name and (typ is None or r.type == typ)]
         assert len(found) == 1, f"{name}: {len(found)} registrations"
         return found[0]

@@ -1,8 +1,4 @@
-"""What each app resource is registered with: its new name and the aliases the engine moves it by.
-
-The engine also gives an AppIdentity's children (`-policy`, `-sa`, `-role`) their parent's aliases, with the
-parent's name swapped in their prefix; that happens in the engine, so tests/integration covers it.
-"""
+"""What each app resource is registered with: its new name and the aliases the engine moves it by."""
 
 import pytest
 
@@ -10,6 +6,11 @@ from tests.program.harness import Registered, Run
 
 ROOT = "urn:pulumi:dev::vault-k8s::vault-k8s:index:"
 CSI, INJECTOR, VSO = f"{ROOT}CsiIntegration::csi", f"{ROOT}InjectorIntegration::injector", f"{ROOT}VsoIntegration::vso"
+
+
+def identity(integration: str, name: str) -> str:
+    """An AppIdentity component of earlier releases, under an integration."""
+    return f"{ROOT}{integration}$vault-k8s:index:AppIdentity::{name}"
 
 
 def moves(resource: Registered) -> list[tuple[str, str]]:
@@ -21,15 +22,12 @@ def moves(resource: Registered) -> list[tuple[str, str]]:
 @pytest.mark.parametrize(
     ("name", "aliases"),
     [
-        ("app-default-webapp-sa", [("", CSI), ("", INJECTOR), ("", VSO), ("csi-webapp", CSI)]),
         ("app-default-webapp-sa-workload", [("", CSI), ("", INJECTOR), ("", VSO), ("csi-webapp-workload", CSI)]),
         ("app-default-webapp-sa-spc", [("", CSI), ("csi-webapp-spc", CSI)]),
-        ("app-default-webapp-vault", [("", CSI), ("", INJECTOR), ("", VSO), ("injector-webapp-injection", INJECTOR)]),
         (
             "app-default-webapp-vault-workload",
             [("", CSI), ("", INJECTOR), ("", VSO), ("injector-webapp-injection-workload", INJECTOR)],
         ),
-        ("app-default-webapp-vso", [("", CSI), ("", INJECTOR), ("", VSO), ("vso-webapp-vso", VSO)]),
         ("app-default-webapp-vso-workload", [("", CSI), ("", INJECTOR), ("", VSO), ("vso-webapp-vso-workload", VSO)]),
         ("app-default-webapp-vso-connection", [("", VSO), ("vso-webapp-vso-connection", VSO)]),
         ("app-default-webapp-vso-auth", [("", VSO), ("vso-webapp-vso-auth", VSO)]),
@@ -45,10 +43,16 @@ def test_app_resources_are_aliased_from_their_old_names_and_the_other_methods(
     assert moves(found[0]) == aliases
 
 
-def test_identity_children_carry_no_aliases_of_their_own(dev: Run) -> None:
-    """They follow `{identity}-…`, so the engine derives theirs from the identity's."""
-    for suffix in ("policy", "sa", "role"):
-        assert dev.recorder.by_name(f"app-default-webapp-sa-{suffix}").aliases == []
+@pytest.mark.parametrize("suffix", ["policy", "sa", "role"])
+def test_the_identity_comes_from_the_app_identity_components_of_earlier_releases(dev: Run, suffix: str) -> None:
+    """In an AppIdentity named like the App under any integration, or named from the app under its method's."""
+    found = dev.recorder.by_name(f"app-default-webapp-sa-{suffix}")
+    assert moves(found) == [
+        ("", identity("CsiIntegration", "app-default-webapp-sa")),
+        ("", identity("InjectorIntegration", "app-default-webapp-sa")),
+        ("", identity("VsoIntegration", "app-default-webapp-sa")),
+        (f"csi-webapp-{suffix}", identity("CsiIntegration", "csi-webapp")),
+    ]
 
 
 def test_each_app_is_one_component_at_the_root_named_from_its_service_account(dev: Run) -> None:

@@ -54,7 +54,6 @@ def test_stack_builds_every_integration(stack: str, tmp_path: Path) -> None:
     assert sorted(set(components)) == sorted(
         [
             "vault-k8s:index:App",
-            "vault-k8s:index:AppIdentity",
             *charts,
             *databases,
             "vault-k8s:index:KvEngine",
@@ -62,9 +61,8 @@ def test_stack_builds_every_integration(stack: str, tmp_path: Path) -> None:
             "vault-k8s:index:VaultPlatform",
         ]
     )
-    # Per method: the tutorial's app and, but in prod, a database app; each its own App with its identity.
+    # Per method: the tutorial's app and, but in prod, a database app; each its own App.
     assert components.count("vault-k8s:index:App") == (6 if databases else 3)
-    assert components.count("vault-k8s:index:AppIdentity") == components.count("vault-k8s:index:App")
 
 
 def test_local_stack_leaves_charts_to_the_platform_and_skips_await(tmp_path: Path) -> None:
