@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from localenv.controlplane import ControlPlane
+from localenv.database import Postgres
 from localenv.stack import REPO, LocalStack
 from tests.integration.test_local_stack import planned_steps
 
@@ -44,7 +46,11 @@ def previous(stack: LocalStack, tmp_path_factory: pytest.TempPathFactory) -> Loc
 
 
 @pytest.fixture(scope="module")
-def deployed_before(previous: LocalStack) -> dict[tuple[str, str], str]:
+def deployed_before(previous: LocalStack, control_plane: ControlPlane) -> dict[tuple[str, str], str]:
+    # The stack deployed before rotated the database admin's password (rotateRoot); Vault, its only holder, forgot
+    # it with the destroy: the operator's way back (README, Dynamic database credentials).
+    env = control_plane.env
+    Postgres.from_env(env).set_admin_password(env["POSTGRES_VAULT_ADMIN_PASSWORD"])
     previous.up()
     resources = json.loads(previous.export())["deployment"]["resources"]
     assert "vault-k8s:index:InjectorIntegration" in {r["type"] for r in resources}
