@@ -226,7 +226,7 @@ def flat_up_from_empty(
     """The flat program's up from empty at 6 apps: its stack destroys everything, then deploys the 6 apps again."""
     # Leases of the pods' database users would need the connection that the destroy removes before the mount.
     for database in session.cfg.databases:
-        session.root.request("PUT", f"sys/leases/revoke-force/{database.path}")
+        session.root.sys.revoke_force(database.path)
     destroy = timed(flat.destroy)
     # An empty environment: the admin password as the control plane made it (the first deploy rotated it).
     Postgres.from_env(session.cp.env).set_admin_password(session.cp.env["POSTGRES_VAULT_ADMIN_PASSWORD"])

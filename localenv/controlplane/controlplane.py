@@ -492,7 +492,7 @@ class ControlPlane:
             )  # fmt: skip
             self._wait(
                 CONTROLLER_MANAGER,
-                lambda: api.get("/api/v1/namespaces/default/serviceaccounts/default") is not None,
+                lambda: api.read("v1", "ServiceAccount", "default", "default") is not None,
                 "ServiceAccount default/default (created by kube-controller-manager)",
                 timeout,
             )

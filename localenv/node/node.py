@@ -373,12 +373,12 @@ def pods_peak_mib() -> float:
 
 
 def node_ready(api: KubeApi) -> bool:
-    node = api.get(f"/api/v1/nodes/{NODE_NAME}")
+    node = api.read("v1", "Node", NODE_NAME)
     return node is not None and _condition(node, "Ready") == "True"
 
 
 def deployment_available(api: KubeApi, namespace: str, name: str) -> bool:
-    deployment = api.get(f"/apis/apps/v1/namespaces/{namespace}/deployments/{name}")
+    deployment = api.read("apps/v1", "Deployment", name, namespace)
     return deployment is not None and _condition(deployment, "Available") == "True"
 
 

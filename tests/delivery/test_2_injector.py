@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import hvac
+
 from derive.annotations import kv_template, pki_cert_template, pki_key_template
 from derive.tls import CA_CERT_PATH
 from derive.workloads import workload_labels
@@ -11,7 +13,6 @@ from localenv import agent
 from localenv.controlplane import KubeApi
 from localenv.controlplane.waiting import wait_until
 from localenv.stack import LocalStack
-from localenv.verify import VaultClient
 from localenv.x509 import cert_info, key_matches, normalize_serial, openssl, vault_serial
 from stackconfig.models import KvRef, StackConfig
 from tests.delivery.conftest import INJECTOR_APP, InitRun, app_named, injector_pki
@@ -34,7 +35,7 @@ def pems(text: str) -> list[str]:
 
 def test_stored_pods_carry_the_injected_agent(injected: agent.InjectedPod, kube: KubeApi, config: StackConfig) -> None:
     app = app_named(config, INJECTOR_APP)
-    pod = kube.get(f"/api/v1/namespaces/{app.namespace}/pods/{injected.name}")
+    pod = kube.read("v1", "Pod", injected.name, app.namespace)
     assert pod is not None and agent.is_injected(pod)
     assert [c["name"] for c in pod["spec"]["initContainers"]] == [agent.INIT]
     assert [c["name"] for c in pod["spec"]["containers"]] == ["webapp", agent.SIDECAR]
@@ -58,7 +59,7 @@ def test_stored_pods_carry_the_injected_agent(injected: agent.InjectedPod, kube:
 
 
 def test_init_agent_renders_the_exact_files_from_one_issue_call(
-    init_run: InitRun, stack: LocalStack, root_vault: VaultClient, config: StackConfig, tmp_path: Path
+    init_run: InitRun, stack: LocalStack, root_vault: hvac.Client, config: StackConfig, tmp_path: Path
 ) -> None:
     assert init_run.returncode == 0, init_run.output[-3000:]
     kv, pki = kv_ref(config), injector_pki(config)
@@ -70,8 +71,8 @@ def test_init_agent_renders_the_exact_files_from_one_issue_call(
     assert init_run.issued == {leaf.serial}
     assert key_matches(cert_pem, key_pem)
     assert leaf.common_name == pki.common_name
-    stored = root_vault.read(f"{pki.mount}/cert/{vault_serial(leaf.serial)}")["certificate"]
-    ca = root_vault.read(f"{pki.mount}/cert/ca")["certificate"]
+    stored = root_vault.read(f"{pki.mount}/cert/{vault_serial(leaf.serial)}")["data"]["certificate"]
+    ca = root_vault.read(f"{pki.mount}/cert/ca")["data"]["certificate"]
     assert pems(cert_pem) == [stored.strip(), ca.strip()]
     assert cert_pem == f"{stored.strip()}\n{ca.strip()}\n"
     label = "RSA PRIVATE KEY"  # PKCS#1, as Vault's pki returns with key_type rsa

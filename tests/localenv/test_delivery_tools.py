@@ -53,9 +53,9 @@ def test_mount_plan_binds_over_the_deepest_existing_folder(tmp_path: Path) -> No
 
 
 def test_rbac_is_the_charts_clusterrole() -> None:
-    kinds = [body["kind"] for _, body in rbac_objects("default")]
+    kinds = [body["kind"] for body in rbac_objects("default")]
     assert kinds == ["ServiceAccount", "ClusterRole", "ClusterRoleBinding"]
-    assert rbac_objects("default")[1][1]["rules"][0]["verbs"] == ["get", "list", "watch", "patch"]
+    assert rbac_objects("default")[1]["rules"][0]["verbs"] == ["get", "list", "watch", "patch"]
 
 
 def test_vso_flags() -> None:

@@ -12,12 +12,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import hvac
 import pytest
 
 from localenv.controlplane import ControlPlane
 from localenv.node.kube import Kube
 from localenv.stack import REPO, LocalStack, stack_file_config
-from localenv.verify import VaultClient
+from localenv.verify import vault_client
 from stackconfig.models import AppDecl, StackConfig
 from tests.live import ENGINE_AND_CLUSTER, NODE, fresh_control_plane
 
@@ -63,6 +64,6 @@ def kube(control_plane: ControlPlane) -> Iterator[Kube]:
 
 
 @pytest.fixture(scope="package")
-def root_vault(control_plane: ControlPlane) -> VaultClient:
+def root_vault(control_plane: ControlPlane) -> hvac.Client:
     env = control_plane.env
-    return VaultClient(env["VAULT_ADDR"], Path(env["VAULT_CACERT"]), env["VAULT_TOKEN"])
+    return vault_client(env["VAULT_ADDR"], Path(env["VAULT_CACERT"]), env["VAULT_TOKEN"])
