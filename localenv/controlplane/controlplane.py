@@ -28,7 +28,7 @@ from .args import (
     vault_server_args,
     vault_server_node_args,
 )
-from .certs import Pki, generate_pki, generate_serving, openssl_binary
+from .certs import Pki, generate_pki, generate_serving
 from .crds import install_crds
 from .errors import ControlPlaneError
 from .kubeapi import KubeApi
@@ -403,7 +403,7 @@ class ControlPlane:
         if with_node:
             argvs[APISERVER] = apiserver_args(
                 binaries[APISERVER], pki, directory / "apiserver", port_set.apiserver, port_set.etcd_client,
-                prepare_apiserver(directory, pki, openssl_binary(None)),
+                prepare_apiserver(directory, pki),
             )  # fmt: skip
             tls = generate_serving(directory / "vault-node-tls", "vault", ("127.0.0.1", NODE_IP))
             vault_config = directory / "vault-node.hcl"
@@ -501,9 +501,7 @@ class ControlPlane:
                 from localenv.node.node import Node
 
                 forwarded = [self.ports.apiserver, self.ports.vault, self.ports.postgres]
-                Node.create(self.state_dir, self.ports.apiserver, forwarded, openssl_binary(None)).boot(
-                    api, timeout, say
-                )
+                Node.create(self.state_dir, self.ports.apiserver, forwarded).boot(api, timeout, say)
         finally:
             api.close()
         self.save()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 import hvac
 import pytest
@@ -16,7 +15,7 @@ from localenv.controlplane import ControlPlane, KubeApi
 from localenv.controlplane.waiting import wait_until
 from localenv.delivered import TLS_TYPE, rollout_state, secret_data, secret_type, warnings_for
 from localenv.stack import LocalStack
-from localenv.x509 import cert_info, certificate_count, key_matches, openssl
+from localenv.x509 import cert_info, certificate_count, issued_by, key_matches
 from stackconfig.models import KvRef, PkiRef, StackConfig
 from tests.delivery.conftest import VSO_APP, app_named
 
@@ -110,7 +109,7 @@ def test_openbao_refuses_vso_pki_requests(
 
 
 def test_tls_secret_pairs_certificate_and_key(
-    kube: KubeApi, root_vault: hvac.Client, config: StackConfig, stack: LocalStack, tmp_path: Path,
+    kube: KubeApi, root_vault: hvac.Client, config: StackConfig, stack: LocalStack,
     control_plane: ControlPlane,
 ) -> None:  # fmt: skip
     skip_on_openbao(control_plane)
@@ -124,6 +123,6 @@ def test_tls_secret_pairs_certificate_and_key(
     assert info.common_name == ref.common_name
     assert key_matches(data["tls.crt"], data["tls.key"])
     assert certificate_count(data["tls.crt"]) >= 1
-    ca_file = tmp_path / "pki-ca.pem"
-    ca_file.write_text(root_vault.read(f"{ref.mount}/cert/ca")["data"]["certificate"])
-    assert openssl(["verify", "-CAfile", str(ca_file)], data["tls.crt"]).strip().endswith("OK")
+    assert issued_by(
+        data["tls.crt"], root_vault.secrets.pki.read_certificate("ca", mount_point=ref.mount)["data"]["certificate"]
+    )
