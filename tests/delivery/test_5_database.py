@@ -120,8 +120,8 @@ def test_vault_rotated_the_admin_password(stack: LocalStack, control_plane: Cont
 
 
 def test_after_the_rotation_preview_and_up_change_nothing(stack: LocalStack) -> None:
-    stack.preview("--expect-no-changes", "--refresh")
-    stack.up("--expect-no-changes", "--refresh")
+    stack.preview(expect_no_changes=True, refresh=True)
+    stack.up(expect_no_changes=True, refresh=True)
 
 
 @pytest.mark.parametrize("method", ["csi", "injector", "vso"])

@@ -9,6 +9,7 @@ import base64
 import json
 import secrets
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import hvac
 import pytest
 import yaml
 from kubernetes.client import V1Namespace, V1ObjectMeta, V1ServiceAccount
+from pulumi import automation as auto
 
 from derive.paths import database_creds_path, kv2_api_path, pki_issue_path
 from derive.policies import app_grants, render_policy
@@ -49,8 +51,8 @@ def raw_config(stack: LocalStack, key: str) -> Any:
     return yaml.safe_load(stack.config_file.read_text())["config"][f"vault-k8s:{key}"]
 
 
-def planned_steps(stack: LocalStack, *extra: str) -> list[dict[str, Any]]:
-    steps: list[dict[str, Any]] = json.loads(stack.preview("--json", *extra).stdout).get("steps", [])
+def planned_steps(stack: LocalStack, replace: Sequence[str] = ()) -> list[dict[str, Any]]:
+    steps: list[dict[str, Any]] = json.loads(stack.preview(json=True, replace=replace).stdout).get("steps", [])
     return [s for s in steps if s["op"] not in {"same", "read"}]
 
 
@@ -72,21 +74,21 @@ def test_01_up_from_empty_state_in_one_run(stack: LocalStack) -> None:
 
 
 def test_02_second_run_changes_nothing(stack: LocalStack) -> None:
-    stack.preview("--expect-no-changes")
+    stack.preview(expect_no_changes=True)
 
 
 def test_02b_a_context_the_kubeconfig_lacks_fails_preview_naming_the_key(stack: LocalStack) -> None:
     cluster = raw_config(stack, "kubernetes")
     edit_config(stack, "kubernetes", {**cluster, "context": "kind-vault-demo"})
     try:
-        result = stack.preview(check=False)
+        with pytest.raises(auto.CommandError) as failed:
+            stack.preview()
     finally:
         edit_config(stack, "kubernetes", cluster)
-    output = result.stdout + result.stderr
-    assert result.returncode != 0
+    output = str(failed.value)
     assert "config vault-k8s:kubernetes.context: 'kind-vault-demo' is not a context in" in output, output[-2000:]
     assert "(it has 'local')" in output
-    stack.preview("--expect-no-changes")
+    stack.preview(expect_no_changes=True)
 
 
 def test_03_vault_has_exactly_the_declared_configuration(stack: LocalStack, root_vault: hvac.Client) -> None:
@@ -116,7 +118,7 @@ def test_03_vault_has_exactly_the_declared_configuration(stack: LocalStack, root
     roles = root_vault.list(f"auth/{AUTH}/role")["data"]["keys"]
     assert sorted(roles) == ["database", "db-csi", "db-injector", "db-vso", "injection", "vso"]
     for app in cfg.apps:
-        role = root_vault.read(f"auth/{AUTH}/role/{app.role}")
+        role = root_vault.read(f"auth/{AUTH}/role/{app.role}")["data"]
         assert (role["bound_service_account_names"], role["bound_service_account_namespaces"]) == (
             [app.service_account],
             [app.namespace],
@@ -124,25 +126,25 @@ def test_03_vault_has_exactly_the_declared_configuration(stack: LocalStack, root
         assert (role["token_policies"], role["token_ttl"]) == ([app.policy], 1200)
     for mount in cfg.databases:
         for connection in mount.connections:
-            written = root_vault.read(f"{mount.path}/config/{connection.name}")
+            written = root_vault.read(f"{mount.path}/config/{connection.name}")["data"]
             assert written["plugin_name"] == connection.plugin
             assert written["allowed_roles"] == mount.roles_of(connection.name)
             details = written["connection_details"]
             assert (details["connection_url"], details["username"]) == (connection.connection_url, connection.username)
             assert "password" not in details
         for db_role in mount.roles:
-            written = root_vault.read(f"{mount.path}/roles/{db_role.name}")
+            written = root_vault.read(f"{mount.path}/roles/{db_role.name}")["data"]
             assert {k: written[k] for k in ("db_name", "creation_statements", "default_ttl", "max_ttl")} == {
                 "db_name": db_role.connection, "creation_statements": db_role.creation_statements,
                 "default_ttl": parse_duration(db_role.default_ttl), "max_ttl": parse_duration(db_role.max_ttl),
             }  # fmt: skip
-    pki_role = root_vault.read("pki/roles/my-role")
+    pki_role = root_vault.read("pki/roles/my-role")["data"]
     assert {k: pki_role[k] for k in ("key_bits", "ttl", "max_ttl", "allow_ip_sans", "allowed_domains",
                                      "allow_subdomains")} == {  # fmt: skip
         "key_bits": 4096, "ttl": 60, "max_ttl": 60, "allow_ip_sans": True,
         "allowed_domains": ["example.com", "my.domain"], "allow_subdomains": True,
     }  # fmt: skip
-    auth_config = root_vault.read(f"auth/{AUTH}/config")
+    auth_config = root_vault.read(f"auth/{AUTH}/config")["data"]
     assert auth_config["kubernetes_host"] == "https://127.0.0.1:26443"
     assert auth_config["kubernetes_ca_cert"] == Path(stack.control_env["KUBE_CA_FILE"]).read_text()
     assert auth_config["token_reviewer_jwt_set"] is True
@@ -246,11 +248,11 @@ def test_07a_a_changed_seed_is_written_only_by_replace(stack: LocalStack, root_v
     stack.up()
     assert root_vault.read("secret/data/db-pass")["data"]["data"] == before
     urn = urn_of(stack, "kv-secret-db-pass")
-    steps = planned_steps(stack, "--replace", urn)
+    steps = planned_steps(stack, replace=[urn])
     assert {s["urn"] for s in steps} == {urn} and "replace" in {s["op"] for s in steps}, steps
-    stack.up("--replace", urn)
+    stack.up(replace=[urn])
     assert root_vault.read("secret/data/db-pass")["data"]["data"] == {"password": rotated}
-    stack.preview("--expect-no-changes")
+    stack.preview(expect_no_changes=True)
 
 
 def identity_churn(steps: list[dict[str, Any]], prefix: str) -> list[tuple[str, str]]:
@@ -308,7 +310,7 @@ def test_07b2_switching_an_apps_method_keeps_its_identity(stack: LocalStack, con
         workload = [s["op"] for s in steps if s["urn"].endswith(f"::{prefix}-workload")]
         assert workload == ["update"], workload
         stack.up()
-        stack.preview("--expect-no-changes")
+        stack.preview(expect_no_changes=True)
         assert control_plane.kube().read("v1", "ServiceAccount", "webapp-vso", "default")
         vault = vault_client(control_plane.env["VAULT_ADDR"], Path(control_plane.env["VAULT_CACERT"]))
         client = app_client(control_plane, vault, "default", "webapp-vso", "vso")
@@ -317,7 +319,7 @@ def test_07b2_switching_an_apps_method_keeps_its_identity(stack: LocalStack, con
         edit_config(stack, "apps", original)
     assert identity_churn(planned_steps(stack), prefix) == []
     stack.up()
-    stack.preview("--expect-no-changes")
+    stack.preview(expect_no_changes=True)
 
 
 def test_07c_deleting_a_protected_mount_is_refused(stack: LocalStack, root_vault: hvac.Client) -> None:
@@ -327,9 +329,9 @@ def test_07c_deleting_a_protected_mount_is_refused(stack: LocalStack, root_vault
     edit_config(stack, "kv", [m for m in kv if m["path"] != "kvv2"])
     edit_config(stack, "apps", [a for a in apps if a["name"] != "webapp-vso"])
     edit_config(stack, "secretValues", {k: v for k, v in values.items() if not k.startswith("kvv2/")})
-    refused = stack.pulumi("up", "--yes", "--skip-preview", check=False)
-    output = refused.stdout + refused.stderr
-    assert refused.returncode != 0
+    with pytest.raises(auto.CommandError) as refused:
+        stack.up()
+    output = str(refused.value)
     assert "protected" in output and "kv-kvv2-mount" in output, output[-2000:]
     assert "kvv2/" in root_vault.sys.list_mounted_secrets_engines()["data"]
     edit_config(stack, "kv", kv)
@@ -337,7 +339,7 @@ def test_07c_deleting_a_protected_mount_is_refused(stack: LocalStack, root_vault
     edit_config(stack, "secretValues", values)
     edit_config(stack, "protectMounts", False)
     stack.up()
-    stack.preview("--expect-no-changes")
+    stack.preview(expect_no_changes=True)
 
 
 def test_07d_a_seed_rotated_in_vault_survives_up_with_refresh(stack: LocalStack, root_vault: hvac.Client) -> None:
@@ -345,37 +347,37 @@ def test_07d_a_seed_rotated_in_vault_survives_up_with_refresh(stack: LocalStack,
     path = kv2_api_path("secret", "db-pass")
     rotated = {"password": f"db-secret-password-v2-{secrets.token_urlsafe(6)}"}
     root_vault.write_data(path, data={"data": rotated})
-    stack.pulumi("up", "--yes", "--skip-preview", "--refresh")
+    stack.up(refresh=True)
     assert root_vault.read(path)["data"]["data"] == rotated
-    stack.preview("--expect-no-changes")
+    stack.preview(expect_no_changes=True)
 
 
 def test_08a_vault_down_fails_fast_and_names_the_address(stack: LocalStack, control_plane: ControlPlane) -> None:
     control_plane.stop_vault()
     try:
         started = time.monotonic()
-        result = stack.preview(check=False)
+        with pytest.raises(auto.CommandError) as failed:
+            stack.preview()
         elapsed = time.monotonic() - started
     finally:
         control_plane.start_vault()
-    assert result.returncode != 0
     assert elapsed < 60, elapsed
-    assert "127.0.0.1:28200" in result.stdout + result.stderr
+    assert "127.0.0.1:28200" in str(failed.value)
 
 
 def test_08b_after_a_restart_up_converges(stack: LocalStack, control_plane: ControlPlane) -> None:
     # The dev server came back empty: refresh finds what is gone and up recreates it. All but the database
     # connection: the old server had rotated the admin's password, and only it knew the new one.
-    failed = stack.pulumi("up", "--yes", "--skip-preview", "--refresh", check=False)
-    output = failed.stdout + failed.stderr
-    assert failed.returncode != 0
+    with pytest.raises(auto.CommandError) as failed:
+        stack.up(refresh=True)
+    output = str(failed.value)
     assert "db-database-connection-app" in output and "password authentication failed" in output, output[-3000:]
     # The operator's way back: the database's superuser sets the admin's password to the config's again.
     admin_password = control_plane.env["POSTGRES_VAULT_ADMIN_PASSWORD"]
     database = Postgres.from_env(control_plane.env)
     database.set_admin_password(admin_password)
     stack.up()
-    stack.preview("--expect-no-changes")
+    stack.preview(expect_no_changes=True)
     # rotate-root cannot be read back, so it is not run again: the admin keeps the config's password until
     # `vault write -f database/rotate-root/app` (README, Dynamic database credentials).
     assert database.admin_password_works(admin_password)
@@ -387,11 +389,11 @@ def test_08b_after_a_restart_up_converges(stack: LocalStack, control_plane: Cont
 def test_08c_sealed_vault_gives_a_clear_message(stack: LocalStack, control_plane: ControlPlane) -> None:
     control_plane.seal_vault()
     try:
-        result = stack.preview(check=False)
+        with pytest.raises(auto.CommandError) as failed:
+            stack.preview()
     finally:
         control_plane.unseal_vault()
-    assert result.returncode != 0
-    assert "sealed" in (result.stdout + result.stderr).lower()
+    assert "sealed" in str(failed.value).lower()
 
 
 def test_09_destroy_removes_everything_unprotected(

@@ -152,6 +152,6 @@ def test_push_to_main_applies_exactly_the_gated_plan(
     result = make_preview(deployed, tmp_path / "out", config, script="up.sh")
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
     assert (tmp_path / "out" / "plan.json").stat().st_size > 0
-    role = root_vault.read(f"auth/kubernetes/role/{app['role']}")
+    role = root_vault.read(f"auth/kubernetes/role/{app['role']}")["data"]
     assert role["token_ttl"] == 1800
     deployed.up()  # back to the stack's own config for whatever runs next

@@ -20,7 +20,7 @@ SLACK = 30.0
 
 
 def test_one_up_from_empty_converges_and_a_second_changes_nothing(deployed: Deployed) -> None:
-    assert deployed.stack.preview("--expect-no-changes").returncode == 0
+    deployed.stack.preview(expect_no_changes=True)  # raises auto.CommandError on any change
 
 
 def test_the_dev_server_runs_in_the_cluster_with_the_configured_root_token(
@@ -55,7 +55,7 @@ def test_csi_without_rotation_keeps_v1_in_the_running_pod_and_a_new_pod_reads_v2
     assert _csi_file(kube, config) == v1
     kube.core.delete_namespaced_pod(app.workload.name, app.namespace, grace_period_seconds=0)
     eventually(lambda: not [p for p in kube.pods(app.namespace, "app=webapp")], "the old pod gone", 60)
-    deployed.stack.up("--refresh")
+    deployed.stack.up(refresh=True)
     assert _csi_file(kube, config) == v2
 
 
@@ -81,8 +81,7 @@ def test_vso_syncs_into_the_running_deployment(deployed: Deployed, kube: Kube, c
 
 
 def test_destroy_removes_everything_in_reverse(deployed: Deployed, kube: Kube, config: StackConfig) -> None:
-    result = deployed.stack.destroy()
-    assert result.returncode == 0
+    deployed.stack.destroy()
     assert json.loads(deployed.stack.export())["deployment"].get("resources") in (None, [])
 
     def gone(namespace: str, selector: str) -> bool:
