@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+import urllib3
 
 from . import paths, postgres, state, vaultserver
 from .args import (
@@ -581,7 +582,7 @@ class ControlPlane:
             else:
                 try:
                     ok = checks[name]()
-                except (requests.RequestException, ValueError) as exc:
+                except (requests.RequestException, urllib3.exceptions.HTTPError, ValueError) as exc:
                     ok = False
                     health = f"unhealthy ({type(exc).__name__})"
                 else:

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import urllib3
 from kubernetes import client
 from kubernetes.client.rest import ApiException
 from kubernetes.dynamic import DynamicClient
@@ -33,6 +34,9 @@ class KubeApi:
             key_file=str(key_file),
             # Ignore proxy variables from the environment: everything is on loopback.
             proxy="",
+            # No silent retries (as a requests session): the waits poll on their own, and urllib3 would log a
+            # warning for every retry while the API server is still starting.
+            retries=urllib3.Retry(total=0, read=False),
         )
         self.timeout = timeout
         self.api_client = client.ApiClient(configuration)
