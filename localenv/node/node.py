@@ -223,15 +223,7 @@ class Node:
         proc_state = self.processes[name]
         env = dict(os.environ)
         env["PATH"] = f"{cp_paths.cache_bin_dir()}:{env.get('PATH', '/usr/sbin:/usr/bin:/sbin:/bin')}"
-        for key in (
-            "KUBECONFIG",
-            "VAULT_TOKEN",
-            "VAULT_ADDR",
-            "HTTP_PROXY",
-            "HTTPS_PROXY",
-            "http_proxy",
-            "https_proxy",
-        ):
+        for key in ("KUBECONFIG", "VAULT_TOKEN", "VAULT_ADDR", *PROXY_VARIABLES):
             env.pop(key, None)
         proc = spawn(proc_state.argv, proc_state.log, env=env, cwd=cp_paths.REPO_ROOT)
         proc_state.pid, proc_state.start_ticks = proc.pid, proc.start_ticks

@@ -7,7 +7,6 @@ Everything is package-scoped: one node, one `up`, stopped before any other packa
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +27,6 @@ STACK = "local-node"
 @dataclass
 class Deployed:
     stack: LocalStack
-    up_seconds: float
 
 
 def app_named(cfg: StackConfig, name: str) -> AppDecl:
@@ -51,9 +49,8 @@ def deployed(control_plane: ControlPlane) -> Deployed:
     """`pulumi up` from an empty node: charts, Vault mounts, roles, workloads, all awaited."""
     local = LocalStack(control_plane.state_dir, control_plane.env, stack=STACK)
     local.prepare()
-    began = time.monotonic()
     local.up()
-    return Deployed(local, time.monotonic() - began)
+    return Deployed(local)
 
 
 @pytest.fixture(scope="package")

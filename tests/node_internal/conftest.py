@@ -7,7 +7,6 @@ Package-scoped, like tests/node: its own control plane and node, stopped before 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import hvac
@@ -39,9 +38,8 @@ def control_plane() -> Iterator[ControlPlane]:
 def deployed(control_plane: ControlPlane) -> Deployed:
     local = LocalStack(control_plane.state_dir, control_plane.env, stack=STACK)
     local.prepare()
-    began = time.monotonic()
     local.up()
-    return Deployed(local, time.monotonic() - began)
+    return Deployed(local)
 
 
 @pytest.fixture(scope="package")
