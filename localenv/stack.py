@@ -23,7 +23,6 @@ from stackconfig.models import StackConfig
 
 REPO = Path(__file__).resolve().parents[1]
 STACK = "local"
-SECRET_VALUES = "vault-k8s:secretValues"
 T = TypeVar("T", auto.PreviewResult, auto.UpResult, auto.DestroyResult)
 
 
