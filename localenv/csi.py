@@ -276,7 +276,9 @@ def request_tokens(api: KubeApi, pod: CsiPod, token_requests: Sequence[Mapping[s
             bound_object_ref=client.V1BoundObjectReference(api_version="v1", kind="Pod", name=pod.name, uid=pod.uid),
             expiration_seconds=int(seconds) if seconds is not None else None,
         )
-        request = client.AuthenticationV1TokenRequest(spec=spec)
+        request = client.AuthenticationV1TokenRequest(
+            api_version="authentication.k8s.io/v1", kind="TokenRequest", spec=spec
+        )
         status = api.core.create_namespaced_service_account_token(pod.service_account, pod.namespace, request).status
         if status is None or not status.token or status.expiration_timestamp is None:
             raise CsiError(f"TokenRequest for pod {pod.namespace}/{pod.name} returned no token")

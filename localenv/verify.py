@@ -40,7 +40,9 @@ def service_account_token(
     """A fresh bound token from the TokenRequest API, as the kubelet would mount it: for `audience`, or for the
     API server's own audience (what the default ServiceAccount volume holds) when None."""
     spec = client.V1TokenRequestSpec(audiences=[audience] if audience else [], expiration_seconds=seconds)
-    request = client.AuthenticationV1TokenRequest(spec=spec)
+    request = client.AuthenticationV1TokenRequest(
+        api_version="authentication.k8s.io/v1", kind="TokenRequest", spec=spec
+    )
     status = kube.core.create_namespaced_service_account_token(account, namespace, request).status
     if status is None or not status.token:
         raise RuntimeError(f"TokenRequest for {namespace}/{account} returned no token")
