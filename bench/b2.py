@@ -18,10 +18,12 @@ import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
+from pulumi import automation as auto
 
 from bench import flat_state, plot, results
 from bench.flat_typed import generate
@@ -77,9 +79,9 @@ def add_apps(stack: LocalStack, apps: list[dict[str, Any]]) -> None:
 
 def export(stack: LocalStack, name: str) -> dict[str, Any]:
     """The deployment with secrets opened: the flat program's literals (kept in memory and a 0600 state-dir file)."""
-    out = stack.pulumi("stack", "export", "--show-secrets", "--stack", name, stack=False).stdout
-    data: dict[str, Any] = json.loads(out)
-    return data
+    # Automation's export_stack passes --show-secrets, which is what this one wants.
+    deployment = stack.workspace().export_stack(name)
+    return {"version": deployment.version, "deployment": deployment.deployment}
 
 
 @dataclass
@@ -101,14 +103,19 @@ class FlatStack:
         project.pop("stackConfigDir", None)
         project["runtime"]["options"]["virtualenv"] = str(REPO / ".venv")
         (folder / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
-        flat = cls(program, folder)
-        listed = flat.pulumi("stack", "ls", "--json", stack=False)
-        if FLAT_STACK not in {s["name"] for s in json.loads(listed.stdout or "[]")}:
-            flat.pulumi("stack", "init", FLAT_STACK, "--secrets-provider", "passphrase", stack=False)
-        return flat
+        # The flat project is the state dir's own: stack init's salt lands in its stack file, not a committed one.
+        workspace = program.workspace(folder, secrets_provider="passphrase")
+        if FLAT_STACK not in {s.name for s in workspace.list_stacks()}:
+            workspace.create_stack(FLAT_STACK)
+        return cls(program, folder)
 
-    def pulumi(self, *args: str, stack: bool = True, timeout: float = 900) -> subprocess.CompletedProcess[str]:
-        argv = [*args, *(["--stack", FLAT_STACK] if stack else []), "--non-interactive"]
+    @cached_property
+    def automation(self) -> auto.Stack:
+        return auto.Stack.select(FLAT_STACK, self.program.workspace(self.folder))
+
+    def pulumi(self, *args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+        """The CLI, for `stack import --force`: automation's import_stack cannot force."""
+        argv = [*args, "--stack", FLAT_STACK, "--non-interactive"]
         result = subprocess.run(["pulumi", *argv], cwd=self.folder, env=self.program.env(), capture_output=True,
                                 text=True, timeout=timeout, check=False)  # fmt: skip
         if result.returncode != 0:
@@ -132,14 +139,14 @@ class FlatStack:
         finally:
             state.unlink()
 
-    def preview(self, *extra: str) -> None:
-        self.pulumi("preview", *extra)
+    def preview(self, *, expect_no_changes: bool = False) -> None:
+        self.automation.preview(expect_no_changes=expect_no_changes or None)
 
     def up(self) -> None:
-        self.pulumi("up", "--yes", "--skip-preview")
+        self.automation.up(show_secrets=False)
 
     def destroy(self) -> None:
-        self.pulumi("destroy", "--yes", "--skip-preview")
+        self.automation.destroy(show_secrets=False)
 
 
 def change_value(recording: dict[str, Any], secret: str, key: str, value: str) -> dict[str, Any]:
@@ -173,7 +180,7 @@ def side_by_side(
     """No-change previews and a one-value change: the program, then the flat program on the same live resources.
     Returns the row and the flat program's recording."""
     secret, key = CHANGED_SECRET
-    program_preview = _previews(lambda: stack.preview("--expect-no-changes"))
+    program_preview = _previews(lambda: stack.preview(expect_no_changes=True))
     stack.set_secret(secret, key, f"{key}-b2-program-{time.time_ns()}")
     program_change = timed(stack.up)
     deployment = export(stack, stack.stack)
@@ -181,7 +188,7 @@ def side_by_side(
     lines = flat.write(recording)
     flat.adopt(deployment)
     # Equal inputs or this fails: the flat program is checked against the program's live state before timing.
-    flat_preview = _previews(lambda: flat.preview("--expect-no-changes"))
+    flat_preview = _previews(lambda: flat.preview(expect_no_changes=True))
     flat.write(change_value(recording, secret, key, f"{key}-b2-flat-{time.time_ns()}"))
     flat_change = timed(flat.up)
     row = {
@@ -226,7 +233,7 @@ def flat_up_from_empty(
     """The flat program's up from empty at 6 apps: its stack destroys everything, then deploys the 6 apps again."""
     # Leases of the pods' database users would need the connection that the destroy removes before the mount.
     for database in session.cfg.databases:
-        session.root.request("PUT", f"sys/leases/revoke-force/{database.path}")
+        session.root.sys.revoke_force(database.path)
     destroy = timed(flat.destroy)
     # An empty environment: the admin password as the control plane made it (the first deploy rotated it).
     Postgres.from_env(session.cp.env).set_admin_password(session.cp.env["POSTGRES_VAULT_ADMIN_PASSWORD"])

@@ -18,8 +18,6 @@ from localenv.latency import Change, summary
 
 METHODS = ("csi", "injector", "vso")
 PLOT_FILE = results.RESULTS_DIR / "b3.png"
-FLOOR = 0.5
-"""A change lands uniformly within a polling cycle: half the interval on average."""
 EXPLAIN_ABOVE = 0.6
 BOUNDS = {
     "csi": "the CSI driver's rotationPollInterval",

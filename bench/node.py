@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import hvac
 import yaml
 
 from derive.paths import kv2_api_path
@@ -39,7 +40,7 @@ from localenv.latency import Change, DeliveryTimeout, measure_watched
 from localenv.node.kube import Kube, eventually
 from localenv.node.watch import FileStream, PodWatch
 from localenv.stack import LocalStack, stack_file_config
-from localenv.verify import VaultClient
+from localenv.verify import vault_client
 from stackconfig.durations import parse_duration
 from stackconfig.models import AppDecl, KvRef, StackConfig
 
@@ -167,7 +168,7 @@ class Session:
     stack: LocalStack
     kube: Kube
     cfg: StackConfig
-    root: VaultClient
+    root: hvac.Client
     up_from_empty_s: float = 0.0
     first_secret: dict[str, Any] = field(default_factory=dict)
 
@@ -205,7 +206,7 @@ def delivery(session: Session, probes: dict[str, Probe], seed: int) -> dict[str,
 
         def put(index: int) -> str:
             token = f"b3-{method}-{index}-{secrets.token_urlsafe(8)}"
-            session.root.request("POST", kv2_api_path(ref.mount, ref.path), {"data": dict.fromkeys(ref.keys, token)})
+            session.root.write_data(kv2_api_path(ref.mount, ref.path), data={"data": dict.fromkeys(ref.keys, token)})
             return token
 
         def seen(index: int, token: str, put_at: float) -> float:
@@ -305,7 +306,7 @@ def run_server(
         for method, name in APPS.items():
             app = next(a for a in cfg.apps if a.name == name)
             probes[method] = Probe(method, app, kube, PodWatch(kube, app.namespace, selector(app)))
-        root = VaultClient(cp.env["VAULT_ADDR"], Path(cp.env["VAULT_CACERT"]), cp.env["VAULT_TOKEN"])
+        root = vault_client(cp.env["VAULT_ADDR"], Path(cp.env["VAULT_CACERT"]), cp.env["VAULT_TOKEN"])
         session = Session(server, cp, stack, kube, cfg, root)
         began = time.monotonic()
         firsts = first_secrets(probes, values, began)

@@ -20,13 +20,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from localenv.controllers import records
 from localenv.controlplane.kubeapi import KubeApi
 from localenv.controlplane.paths import require_binary
 from localenv.controlplane.processes import spawn
 from localenv.controlplane.waiting import wait_until
+from localenv.verify import service_account_token
 
 INIT = "vault-agent-init"
 SIDECAR = "vault-agent"
@@ -49,8 +49,7 @@ class AgentError(RuntimeError):
 
 def list_pods(api: KubeApi, namespace: str, selector: Mapping[str, str]) -> list[dict[str, Any]]:
     label_selector = ",".join(f"{k}={v}" for k, v in sorted(selector.items()))
-    data = api.get(f"/api/v1/namespaces/{namespace}/pods?labelSelector={quote(label_selector)}") or {}
-    pods: list[dict[str, Any]] = data.get("items", [])
+    pods = api.list("v1", "Pod", namespace, labels=label_selector)
     live = [p for p in pods if not p["metadata"].get("deletionTimestamp")]
     return sorted(live, key=lambda p: p["metadata"]["creationTimestamp"])
 
@@ -69,7 +68,7 @@ def ensure_injected_pod(
     pods = list_pods(api, namespace, selector)
     if pods and not any(is_injected(p) for p in pods):
         for pod in pods:
-            api.request("DELETE", f"/api/v1/namespaces/{namespace}/pods/{pod['metadata']['name']}")
+            api.delete("v1", "Pod", pod["metadata"]["name"], namespace)
     found: list[dict[str, Any]] = []
 
     def injected_pod() -> bool:
@@ -132,13 +131,7 @@ def _write(path: Path, data: bytes, mode: int = 0o600) -> None:
 
 
 def _token(api: KubeApi, namespace: str, account: str, source: dict[str, Any], seconds: int) -> bytes:
-    spec: dict[str, Any] = {"expirationSeconds": seconds}
-    if source.get("audience"):
-        spec["audiences"] = [source["audience"]]
-    body = {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": spec}
-    path = f"/api/v1/namespaces/{namespace}/serviceaccounts/{account}/token"
-    token: str = api.create(path, body)["status"]["token"]
-    return token.encode()
+    return service_account_token(api, namespace, account, seconds, source.get("audience")).encode()
 
 
 def _items(data: Mapping[str, bytes], items: list[dict[str, Any]] | None) -> dict[str, bytes]:
@@ -148,12 +141,12 @@ def _items(data: Mapping[str, bytes], items: list[dict[str, Any]] | None) -> dic
 
 
 def _configmap(api: KubeApi, namespace: str, name: str) -> dict[str, bytes]:
-    found = api.get(f"/api/v1/namespaces/{namespace}/configmaps/{name}") or {}
+    found = api.read("v1", "ConfigMap", name, namespace) or {}
     return {k: v.encode() for k, v in (found.get("data") or {}).items()}
 
 
 def _secret(api: KubeApi, namespace: str, name: str) -> dict[str, bytes]:
-    found = api.get(f"/api/v1/namespaces/{namespace}/secrets/{name}")
+    found = api.read("v1", "Secret", name, namespace)
     if found is None:
         raise AgentError(f"Secret {namespace}/{name} of a pod volume does not exist")
     return {k: base64.b64decode(v) for k, v in (found.get("data") or {}).items()}

@@ -15,16 +15,19 @@ import json
 import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
+from kubernetes import client
+
+from derive.custom_resources import SPC_API_VERSION
 from derive.helm_values import csi_driver_values
 from derive.workloads import CSI_DRIVER
 from localenv.controlplane.kubeapi import KubeApi
 from localenv.controlplane.paths import require_binary
 from stackconfig.models import StackConfig
 
-SPC_API = "/apis/secrets-store.csi.x-k8s.io/v1"
 SPC_FIELD = "secretProviderClass"
 POD_NAME = "csi.storage.k8s.io/pod.name"
 POD_NAMESPACE = "csi.storage.k8s.io/pod.namespace"
@@ -243,21 +246,21 @@ def token_requests_of(cfg: StackConfig) -> list[dict[str, Any]]:
 
 
 def read_pod(api: KubeApi, namespace: str, name: str) -> CsiPod:
-    pod = api.get(f"/api/v1/namespaces/{namespace}/pods/{name}")
+    pod = api.read("v1", "Pod", name, namespace)
     if pod is None:
         raise CsiError(f"pod {namespace}/{name} not found")
     return CsiPod.from_object(pod)
 
 
 def read_spc_parameters(api: KubeApi, namespace: str, name: str) -> dict[str, str]:
-    spc = api.get(f"{SPC_API}/namespaces/{namespace}/secretproviderclasses/{name}")
+    spc = api.read(SPC_API_VERSION, "SecretProviderClass", name, namespace)
     if spc is None:
         raise CsiError(f"SecretProviderClass {namespace}/{name} not found")
     return {str(k): str(v) for k, v in spc["spec"].get("parameters", {}).items()}
 
 
 def server_version(api: KubeApi) -> tuple[int, int]:
-    data = api.get("/version") or {}
+    data = api.plain(client.VersionApi(api.api_client).get_code())
     return int(data["major"]), int("".join(c for c in data["minor"] if c.isdigit()))
 
 
@@ -266,16 +269,22 @@ def request_tokens(api: KubeApi, pod: CsiPod, token_requests: Sequence[Mapping[s
     tokens: dict[str, AudienceToken] = {}
     for wanted in token_requests:
         audience = str(wanted.get("audience", ""))
-        spec: dict[str, Any] = {
+        seconds = wanted.get("expirationSeconds")
+        spec = client.V1TokenRequestSpec(
             # An empty audience means the API server's default audiences.
-            "audiences": [audience] if audience else [],
-            "boundObjectRef": {"apiVersion": "v1", "kind": "Pod", "name": pod.name, "uid": pod.uid},
-        }
-        if wanted.get("expirationSeconds") is not None:
-            spec["expirationSeconds"] = int(wanted["expirationSeconds"])
-        path = f"/api/v1/namespaces/{pod.namespace}/serviceaccounts/{pod.service_account}/token"
-        status = api.create(path, {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": spec})
-        tokens[audience] = AudienceToken(status["status"]["token"], status["status"]["expirationTimestamp"])
+            audiences=[audience] if audience else [],
+            bound_object_ref=client.V1BoundObjectReference(api_version="v1", kind="Pod", name=pod.name, uid=pod.uid),
+            expiration_seconds=int(seconds) if seconds is not None else None,
+        )
+        request = client.AuthenticationV1TokenRequest(
+            api_version="authentication.k8s.io/v1", kind="TokenRequest", spec=spec
+        )
+        status = api.core.create_namespaced_service_account_token(pod.service_account, pod.namespace, request).status
+        if status is None or not status.token or status.expiration_timestamp is None:
+            raise CsiError(f"TokenRequest for pod {pod.namespace}/{pod.name} returned no token")
+        # RFC 3339 in UTC with a Z, as the API server writes it (and the kubelet passes it on).
+        expires = status.expiration_timestamp.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        tokens[audience] = AudienceToken(status.token, expires)
     return tokens
 
 

@@ -6,10 +6,11 @@ import base64
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
+
+import hvac
 
 from localenv.controlplane.kubeapi import KubeApi
-from localenv.verify import VaultClient, mask
+from localenv.verify import mask
 from localenv.x509 import CertInfo, cert_info, certificate_count, key_matches, normalize_serial
 
 TLS_TYPE = "kubernetes.io/tls"
@@ -17,14 +18,14 @@ TLS_TYPE = "kubernetes.io/tls"
 
 def secret_data(api: KubeApi, namespace: str, name: str) -> dict[str, str] | None:
     """The Secret's data decoded, or None when it does not exist."""
-    secret = api.get(f"/api/v1/namespaces/{namespace}/secrets/{name}")
+    secret = api.read("v1", "Secret", name, namespace)
     if secret is None:
         return None
     return {k: base64.b64decode(v).decode() for k, v in (secret.get("data") or {}).items()}
 
 
 def secret_type(api: KubeApi, namespace: str, name: str) -> str | None:
-    secret = api.get(f"/api/v1/namespaces/{namespace}/secrets/{name}")
+    secret = api.read("v1", "Secret", name, namespace)
     return None if secret is None else str(secret.get("type", ""))
 
 
@@ -37,11 +38,11 @@ class Rollout:
 
 def rollout_state(api: KubeApi, namespace: str, deployment: str) -> Rollout:
     """The Deployment's generation, its ReplicaSets and VSO's restart annotation on its pod template."""
-    found = api.get(f"/apis/apps/v1/namespaces/{namespace}/deployments/{deployment}")
+    found = api.read("apps/v1", "Deployment", deployment, namespace)
     if found is None:
         raise LookupError(f"Deployment {namespace}/{deployment} does not exist")
     uid = found["metadata"]["uid"]
-    sets = (api.get(f"/apis/apps/v1/namespaces/{namespace}/replicasets") or {}).get("items", [])
+    sets = api.list("apps/v1", "ReplicaSet", namespace)
     owned = frozenset(
         rs["metadata"]["name"]
         for rs in sets
@@ -51,13 +52,13 @@ def rollout_state(api: KubeApi, namespace: str, deployment: str) -> Rollout:
     return Rollout(found["metadata"]["generation"], owned, annotations.get("vso.secrets.hashicorp.com/restartedAt"))
 
 
-def issued_certificates(vault: VaultClient, mount: str, common_name: str, known: dict[str, CertInfo]) -> set[str]:
+def issued_certificates(vault: hvac.Client, mount: str, common_name: str, known: dict[str, CertInfo]) -> set[str]:
     """Serials of every certificate the mount issued for `common_name` (reads only serials not in `known`)."""
-    listed = vault.request("LIST", f"{mount}/certs").get("data", {}).get("keys", [])
+    listed = vault.secrets.pki.list_certificates(mount_point=mount)["data"]["keys"]
     for raw in listed:
         serial = normalize_serial(raw)
         if serial not in known:
-            known[serial] = cert_info(vault.read(f"{mount}/cert/{raw}")["certificate"])
+            known[serial] = cert_info(vault.secrets.pki.read_certificate(raw, mount_point=mount)["data"]["certificate"])
     return {s for s in (normalize_serial(r) for r in listed) if known[s].common_name == common_name}
 
 
@@ -140,7 +141,7 @@ def agent_view(
 
 def warnings_for(api: KubeApi, namespace: str, kind: str, name: str) -> list[str]:
     """Messages of the Warning events about one object, oldest first (how VSO reports failed syncs)."""
-    selector = quote(f"involvedObject.kind={kind},involvedObject.name={name},type=Warning")
-    events = (api.get(f"/api/v1/namespaces/{namespace}/events?fieldSelector={selector}") or {}).get("items", [])
+    selector = f"involvedObject.kind={kind},involvedObject.name={name},type=Warning"
+    events = api.list("v1", "Event", namespace, fields=selector)
     events.sort(key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or "")
     return [str(e.get("message", "")) for e in events]

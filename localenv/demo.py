@@ -19,7 +19,7 @@ from localenv.controlplane.waiting import wait_until
 from localenv.database import SELECT_ITEMS, Postgres
 from localenv.delivered import agent_view, key_values, secret_data, vso_view
 from localenv.stack import REPO, STACK, LocalStack, stack_file_config
-from localenv.verify import VaultClient, mask, service_account_token
+from localenv.verify import login_kubernetes, mask, service_account_token, vault_client
 from stackconfig.durations import parse_duration
 from stackconfig.models import DATABASE_KEYS, AppDecl, DatabaseRef, KvRef, PkiRef, StackConfig, database_file
 
@@ -31,27 +31,28 @@ def stack_config() -> StackConfig:
 def show_apps(cp: ControlPlane, cfg: StackConfig, show_secrets: bool) -> list[str]:
     """Log in as each app's ServiceAccount and read exactly what it declared."""
     lines = []
-    vault = VaultClient(cfg.vault.address or cp.env["VAULT_ADDR"], Path(cp.env["VAULT_CACERT"]))
+    vault = vault_client(cfg.vault.address or cp.env["VAULT_ADDR"], Path(cp.env["VAULT_CACERT"]))
     kube = cp.kube()
     for app in cfg.apps:
         jwt = service_account_token(kube, app.namespace, app.service_account, audience=cfg.kubernetes_auth.audience)
-        client = vault.login_kubernetes(cfg.kubernetes_auth.path, app.role, jwt)
+        client = login_kubernetes(vault, cfg.kubernetes_auth.path, app.role, jwt)
         lines.append(
             f"{app.name} ({app.method}, role {app.role}, ServiceAccount {app.namespace}/{app.service_account})"
         )
         for ref in app.secrets:
             if isinstance(ref, KvRef):
-                data = client.read(kv2_api_path(ref.mount, ref.path))["data"]
+                data = client.read(kv2_api_path(ref.mount, ref.path))["data"]["data"]
                 listed = ", ".join(f"{k}={mask(str(data[k]), show_secrets)}" for k in ref.keys)
                 lines.append(f"  {kv2_api_path(ref.mount, ref.path)}: {listed}")
             elif isinstance(ref, DatabaseRef):
-                lease = client.request("GET", database_creds_path(ref.mount, ref.role))
+                lease = client.read(database_creds_path(ref.mount, ref.role))
                 lines.append(
                     f"  {database_creds_path(ref.mount, ref.role)}: a new database user "
                     f"{lease['data']['username']} for {lease['lease_duration']}s"
                 )
             else:
-                cert = client.issue(pki_issue_path(ref.mount, ref.role), ref.common_name, str(ref.ttl))
+                request = {"common_name": ref.common_name, "ttl": str(ref.ttl)}
+                cert = client.write_data(pki_issue_path(ref.mount, ref.role), data=request)["data"]
                 lines.append(
                     f"  {pki_issue_path(ref.mount, ref.role)}: certificate for {ref.common_name}, "
                     f"serial {cert['serial_number']}"

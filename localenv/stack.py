@@ -1,4 +1,6 @@
-"""Drive the real Pulumi CLI for the `local` stack against the local control plane."""
+"""Drive the real Pulumi engine for the `local` stack against the local control plane: through
+`pulumi.automation` (stacks, preview, up, destroy, outputs), and through the CLI where automation would write
+into the committed stack file or put a secret on a command line (config), or hides what is checked (export)."""
 
 from __future__ import annotations
 
@@ -7,18 +9,21 @@ import os
 import secrets
 import shutil
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
+from pulumi import automation as auto
 
 from stackconfig.load import NAMESPACE, VAULT_TOKEN_KEY, parse_stack_config
 from stackconfig.models import StackConfig
 
 REPO = Path(__file__).resolve().parents[1]
 STACK = "local"
-SECRET_VALUES = "vault-k8s:secretValues"
+T = TypeVar("T", auto.PreviewResult, auto.UpResult, auto.DestroyResult)
 
 
 class PulumiError(RuntimeError):
@@ -92,30 +97,42 @@ class LocalStack:
         )
         return env
 
-    def pulumi(
-        self,
-        *args: str,
-        check: bool = True,
-        timeout: float = 600,
-        stack: bool = True,
-        extra_env: Mapping[str, str] | None = None,
-        cwd: Path | None = None,
-    ) -> subprocess.CompletedProcess[str]:
-        argv = list(args)
-        if stack:
-            argv += ["--stack", self.stack, "--config-file", str(self.config_file)]
-        argv.append("--non-interactive")
-        result = subprocess.run(
-            ["pulumi", *argv],
-            cwd=cwd or self.project_dir,
-            env={**self.env(), **(extra_env or {})},
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
+    def workspace(self, work_dir: Path | None = None, secrets_provider: str | None = None) -> auto.LocalWorkspace:
+        """An automation workspace on the project (or `work_dir`), the file backend and the toolchain's CLI."""
+        env = self.env()
+        found = shutil.which("pulumi", path=env["PATH"])
+        if found is None:
+            raise FileNotFoundError(f"no pulumi CLI on {env['PATH']}")
+        command = auto.PulumiCommand(root=str(Path(found).parent.parent), skip_version_check=True)
+        return auto.LocalWorkspace(
+            work_dir=str(work_dir or self.project_dir), env_vars=env, pulumi_command=command,
+            secrets_provider=secrets_provider,
+        )  # fmt: skip
+
+    @cached_property
+    def automation(self) -> auto.Stack:
+        """Selected once: each selection runs the CLI twice (its version, `stack select`)."""
+        return auto.Stack.select(self.stack, self.workspace())
+
+    def _logged(self, run: Callable[[], T]) -> T:
+        """The engine's output kept in `log` (the checks look for secrets in it), failed runs' too."""
+        try:
+            result = run()
+        except auto.CommandError as exc:
+            self.log.append(str(exc))
+            raise
         self.log.append(result.stdout + result.stderr)
-        if check and result.returncode != 0:
+        return result
+
+    def pulumi(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+        """The CLI on the stack, for what automation cannot do here (see the module's docstring)."""
+        argv = [*args, "--stack", self.stack, "--non-interactive"]
+        result = subprocess.run(
+            ["pulumi", *argv], cwd=self.project_dir, env=self.env(), capture_output=True, text=True,
+            timeout=timeout, check=False,
+        )  # fmt: skip
+        self.log.append(result.stdout + result.stderr)
+        if result.returncode != 0:
             raise PulumiError(argv, result)
         return result
 
@@ -128,8 +145,7 @@ class LocalStack:
         source = self.stack_file
         if not self.config_file.exists():
             shutil.copy(source, self.config_file)
-        listed = self.pulumi("stack", "ls", "--json", stack=False)
-        if self.stack not in {s["name"] for s in json.loads(listed.stdout or "[]")}:
+        if self.stack not in {s.name for s in self.workspace().list_stacks()}:
             self._init_stack()
         kept = self.current_values() if values is None else {}
         declared = stack_file_config(source)
@@ -175,11 +191,12 @@ class LocalStack:
         return {str(n): {str(k): str(v) for k, v in p.items()} for n, p in found.items() if isinstance(p, dict)}
 
     def _init_stack(self) -> None:
-        """Create the stack from a scratch copy of the project, so no committed stack file is touched."""
+        """Create the stack from a scratch copy of the project: `stack init` writes the passphrase's salt into the
+        stack's settings file, which must not be the committed one."""
         scratch = self.state_dir / "init-project"
         scratch.mkdir(exist_ok=True)
         shutil.copy(self.project_dir / "Pulumi.yaml", scratch / "Pulumi.yaml")
-        self.pulumi("stack", "init", self.stack, "--secrets-provider", "passphrase", stack=False, cwd=scratch)
+        self.workspace(scratch, secrets_provider="passphrase").create_stack(self.stack)
 
     def set_secret(self, name: str, key: str, value: str) -> None:
         self._set_config_secret(f'secretValues["{name}"].{key}', value)
@@ -193,22 +210,48 @@ class LocalStack:
             timeout=120,
         )  # fmt: skip
 
-    def up(self, *extra: str) -> subprocess.CompletedProcess[str]:
-        return self.pulumi("up", "--yes", "--skip-preview", *extra)
+    def up(
+        self, *, refresh: bool = False, replace: Sequence[str] = (), expect_no_changes: bool = False
+    ) -> auto.UpResult:
+        """`pulumi up --yes --skip-preview` with the config copy; raises auto.CommandError when it fails."""
+        stack = self.automation
+        return self._logged(
+            lambda: stack.up(
+                refresh=refresh or None, replace=list(replace) or None, expect_no_changes=expect_no_changes or None,
+                config_file=str(self.config_file), show_secrets=False,
+            )
+        )  # fmt: skip
 
-    def preview(self, *extra: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        return self.pulumi("preview", *extra, check=check)
+    def preview(
+        self,
+        *,
+        expect_no_changes: bool = False,
+        diff: bool = False,
+        refresh: bool = False,
+        json: bool = False,
+        replace: Sequence[str] = (),
+    ) -> auto.PreviewResult:
+        """`pulumi preview` with the config copy (its stdout the JSON plan with `json`); raises auto.CommandError when
+        it fails, and with `expect_no_changes` when anything would change."""
+        stack = self.automation
+        return self._logged(
+            lambda: stack.preview(
+                expect_no_changes=expect_no_changes or None, diff=diff or None, refresh=refresh or None,
+                json=json or None, replace=list(replace) or None, config_file=str(self.config_file),
+            )
+        )  # fmt: skip
 
-    def destroy(self) -> subprocess.CompletedProcess[str]:
-        return self.pulumi("destroy", "--yes", "--skip-preview")
+    def destroy(self) -> auto.DestroyResult:
+        stack = self.automation
+        return self._logged(lambda: stack.destroy(config_file=str(self.config_file), show_secrets=False))
 
     def outputs(self) -> dict[str, object]:
-        output = self.pulumi("stack", "output", "--json", "--stack", self.stack, stack=False)
-        result: dict[str, object] = json.loads(output.stdout)
-        return result
+        """The stack's outputs, secret ones masked as the CLI shows them."""
+        return {k: "[secret]" if v.secret else v.value for k, v in self.automation.outputs().items()}
 
     def export(self) -> str:
-        return self.pulumi("stack", "export", "--stack", self.stack, stack=False).stdout
+        """The state as stored, secrets encrypted: the CLI, since automation's export_stack decrypts them."""
+        return self.pulumi("stack", "export").stdout
 
 
 def main(argv: Sequence[str] | None = None) -> int:

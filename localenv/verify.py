@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
+import hvac
 import requests
+from kubernetes import client
 
-from localenv.controlplane.kubeapi import KubeApi
+if TYPE_CHECKING:
+    from localenv.controlplane.kubeapi import KubeApi
 
-NO_PROXY = {"http": "", "https": ""}
+
+def vault_client(address: str, ca_file: Path | None, token: str | None = None, timeout: float = 10.0) -> hvac.Client:
+    """An hvac client verified against the dev CA (the system CAs when None), with `token` or none at all."""
+    session = requests.Session()
+    # Ignore proxy variables from the environment: the servers are on loopback or in the node's network.
+    session.trust_env = False
+    # An explicit "" token and verify setting: hvac would otherwise fall back to VAULT_TOKEN / VAULT_CACERT.
+    return hvac.Client(
+        url=address, token=token or "", verify=str(ca_file) if ca_file else True, timeout=timeout, session=session
+    )
 
 
-class VaultDenied(RuntimeError):
-    """Vault refused a request; `status` is the HTTP code."""
-
-    def __init__(self, status: int, what: str, body: str):
-        self.status = status
-        super().__init__(f"{what}: HTTP {status} {body[:300]}")
+def login_kubernetes(vault: hvac.Client, auth_path: str, role: str, jwt: str) -> hvac.Client:
+    """A new client holding the token Vault's kubernetes auth at `auth_path` gives `role` for `jwt`."""
+    auth = vault.auth.kubernetes.login(role, jwt, use_token=False, mount_point=auth_path)["auth"]
+    app = hvac.Client(url=vault.url, token=auth["client_token"], verify=True)
+    # Same address, CA and session as `vault`; only the token differs.
+    app.adapter = hvac.adapters.JSONAdapter.from_adapter(vault.adapter)
+    app.token = auth["client_token"]
+    return app
 
 
 def service_account_token(
@@ -26,51 +39,14 @@ def service_account_token(
 ) -> str:
     """A fresh bound token from the TokenRequest API, as the kubelet would mount it: for `audience`, or for the
     API server's own audience (what the default ServiceAccount volume holds) when None."""
-    path = f"/api/v1/namespaces/{namespace}/serviceaccounts/{account}/token"
-    spec: dict[str, Any] = {"expirationSeconds": seconds}
-    if audience:
-        spec["audiences"] = [audience]
-    body = {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": spec}
-    token: str = kube.create(path, body)["status"]["token"]
-    return token
-
-
-@dataclass
-class VaultClient:
-    """Just enough of the Vault HTTP API for the checks, verified against the dev CA."""
-
-    address: str
-    ca_file: Path | None
-    token: str | None = None
-    timeout: float = 10.0
-
-    def request(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-        headers = {"X-Vault-Token": self.token} if self.token else {}
-        response = requests.request(
-            method,
-            f"{self.address}/v1/{path}",
-            json=body,
-            headers=headers,
-            verify=str(self.ca_file) if self.ca_file else True,
-            timeout=self.timeout,
-            proxies=NO_PROXY,
-        )
-        if response.status_code >= 400:
-            raise VaultDenied(response.status_code, f"{method} {path}", response.text)
-        result: dict[str, Any] = response.json() if response.content else {}
-        return result
-
-    def login_kubernetes(self, auth_path: str, role: str, jwt: str) -> VaultClient:
-        auth = self.request("POST", f"auth/{auth_path}/login", {"role": role, "jwt": jwt})["auth"]
-        return VaultClient(self.address, self.ca_file, auth["client_token"], self.timeout)
-
-    def read(self, path: str) -> dict[str, Any]:
-        data: dict[str, Any] = self.request("GET", path)["data"]
-        return data
-
-    def issue(self, path: str, common_name: str, ttl: str) -> dict[str, Any]:
-        data: dict[str, Any] = self.request("POST", path, {"common_name": common_name, "ttl": ttl})["data"]
-        return data
+    spec = client.V1TokenRequestSpec(audiences=[audience] if audience else [], expiration_seconds=seconds)
+    request = client.AuthenticationV1TokenRequest(
+        api_version="authentication.k8s.io/v1", kind="TokenRequest", spec=spec
+    )
+    status = kube.core.create_namespaced_service_account_token(account, namespace, request).status
+    if status is None or not status.token:
+        raise RuntimeError(f"TokenRequest for {namespace}/{account} returned no token")
+    return status.token
 
 
 def mask(value: str, show: bool = False) -> str:

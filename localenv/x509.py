@@ -1,15 +1,16 @@
-"""Certificates and private keys read with the openssl CLI: serial, name, validity, and whether they pair up."""
+"""Certificates and private keys read with the `cryptography` package: serial, name, validity, whether they pair
+up, and who issued them. Input that is not PEM of the expected kind raises ValueError."""
 
 from __future__ import annotations
 
 import datetime
-import subprocess
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-
-class OpensslError(RuntimeError):
-    """openssl refused its input; the message carries its stderr."""
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+from cryptography.x509.oid import NameOID
 
 
 @dataclass(frozen=True)
@@ -29,15 +30,8 @@ def utcnow() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
 
 
-def openssl(args: Sequence[str], data: str, timeout: float = 30.0) -> str:
-    done = subprocess.run(["openssl", *args], input=data, capture_output=True, text=True, timeout=timeout, check=False)
-    if done.returncode != 0:
-        raise OpensslError(f"openssl {' '.join(args[:2])}: {done.stderr.strip()[:300]}")
-    return done.stdout
-
-
 def normalize_serial(serial: str) -> str:
-    """One spelling for Vault's `0d:bb:...`/`0d-bb-...` and openssl's `0DBB...`: whole bytes in lowercase hex."""
+    """One spelling for Vault's `0d:bb:...`/`0d-bb-...` and hex `0DBB...`: whole bytes in lowercase hex."""
     digits = serial.replace(":", "").replace("-", "").strip().lower().lstrip("0") or "0"
     return digits if len(digits) % 2 == 0 else "0" + digits
 
@@ -48,46 +42,43 @@ def vault_serial(serial: str) -> str:
     return "-".join(digits[i : i + 2] for i in range(0, len(digits), 2))
 
 
-def _parse_date(value: str) -> datetime.datetime:
-    # `-dateopt iso_8601` prints e.g. "2026-11-28 23:25:16Z".
-    return datetime.datetime.strptime(value.strip(), "%Y-%m-%d %H:%M:%SZ").replace(tzinfo=datetime.UTC)
+def first_certificate(pem: str) -> x509.Certificate:
+    """The first certificate in `pem` (a leaf followed by its chain reads as the leaf)."""
+    return x509.load_pem_x509_certificates(pem.encode())[0]
 
 
-def parse_x509_fields(text: str) -> CertInfo:
-    """The output of `openssl x509 -noout -serial -subject -startdate -enddate -nameopt RFC2253 -dateopt iso_8601`."""
-    fields = dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
-    subject = fields.get("subject", "")
-    common_name = ""
-    for part in subject.split(","):
-        key, _, value = part.strip().partition("=")
-        if key == "CN":
-            common_name = value
-    return CertInfo(
-        serial=normalize_serial(fields["serial"]),
-        common_name=common_name,
-        not_before=_parse_date(fields["notBefore"]),
-        not_after=_parse_date(fields["notAfter"]),
-    )
+def private_key(pem: str) -> PrivateKeyTypes:
+    """An unencrypted private key, PKCS#1 or PKCS#8."""
+    return serialization.load_pem_private_key(pem.encode(), password=None)
 
 
 def cert_info(pem: str) -> CertInfo:
-    """The first certificate in `pem` (a leaf followed by its chain reads as the leaf)."""
-    args = ["x509", "-noout", "-serial", "-subject", "-startdate", "-enddate", "-nameopt", "RFC2253",
-            "-dateopt", "iso_8601"]  # fmt: skip
-    return parse_x509_fields(openssl(args, pem))
+    cert = first_certificate(pem)
+    names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return CertInfo(
+        serial=normalize_serial(format(cert.serial_number, "x")),
+        common_name=str(names[0].value) if names else "",
+        not_before=cert.not_valid_before_utc,
+        not_after=cert.not_valid_after_utc,
+    )
 
 
-def cert_public_key(pem: str) -> str:
-    return openssl(["x509", "-noout", "-pubkey"], pem).strip()
-
-
-def key_public_key(pem: str) -> str:
-    return openssl(["pkey", "-pubout"], pem).strip()
+def _public_der(key: x509.Certificate | PrivateKeyTypes) -> bytes:
+    return key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
 def key_matches(cert_pem: str, key_pem: str) -> bool:
     """Whether the private key belongs to the (first) certificate: their public keys are the same."""
-    return cert_public_key(cert_pem) == key_public_key(key_pem)
+    return _public_der(first_certificate(cert_pem)) == _public_der(private_key(key_pem))
+
+
+def issued_by(cert_pem: str, ca_pem: str) -> bool:
+    """Whether the (first) certificate is signed by the CA certificate and names it as its issuer."""
+    try:
+        first_certificate(cert_pem).verify_directly_issued_by(first_certificate(ca_pem))
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
 
 
 def certificate_count(pem: str) -> int:

@@ -22,7 +22,6 @@ from localenv.controlplane.paths import require_binary
 from . import records
 from .incluster import (
     IN_CLUSTER_DIR,
-    RBAC,
     RBAC_API_VERSION,
     Objects,
     apply_objects,
@@ -44,25 +43,25 @@ MAX_SOCKET_PATH = 107
 
 
 def rbac_objects(namespace: str) -> Objects:
-    """(collection, object) of the chart's provider ServiceAccount, ClusterRole, Role and their bindings."""
+    """The chart's provider ServiceAccount, ClusterRole, Role and their bindings."""
     labels = {"app.kubernetes.io/name": NAME, "app.kubernetes.io/instance": "vault"}
     meta = {"labels": labels}
     subjects = [{"kind": "ServiceAccount", "name": NAME, "namespace": namespace}]
     return [
         service_account(NAME, namespace, labels),
-        (f"{RBAC}/clusterroles", {
+        {
             "apiVersion": RBAC_API_VERSION, "kind": "ClusterRole",
             "metadata": {"name": f"{NAME}-clusterrole", **meta},
             # Tokens for the pods it mounts for, when the driver passes none.
             "rules": [{"apiGroups": [""], "resources": ["serviceaccounts/token"], "verbs": ["create"]}],
-        }),
-        (f"{RBAC}/clusterrolebindings", {
+        },
+        {
             "apiVersion": RBAC_API_VERSION, "kind": "ClusterRoleBinding",
             "metadata": {"name": f"{NAME}-clusterrolebinding", **meta},
             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": f"{NAME}-clusterrole"},
             "subjects": subjects,
-        }),
-        (f"{RBAC}/namespaces/{namespace}/roles", {
+        },
+        {
             "apiVersion": RBAC_API_VERSION, "kind": "Role",
             "metadata": {"name": f"{NAME}-role", "namespace": namespace, **meta},
             # The HMAC key of its object versions; create cannot be limited by name.
@@ -70,13 +69,13 @@ def rbac_objects(namespace: str) -> Objects:
                 {"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"], "resourceNames": [HMAC_SECRET]},
                 {"apiGroups": [""], "resources": ["secrets"], "verbs": ["create"]},
             ],
-        }),
-        (f"{RBAC}/namespaces/{namespace}/rolebindings", {
+        },
+        {
             "apiVersion": RBAC_API_VERSION, "kind": "RoleBinding",
             "metadata": {"name": f"{NAME}-rolebinding", "namespace": namespace, **meta},
             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": f"{NAME}-role"},
             "subjects": subjects,
-        }),
+        },
     ]  # fmt: skip
 
 

@@ -16,27 +16,23 @@ from localenv.controlplane import ControlPlane
 from localenv.controlplane.kubeapi import KubeApi
 from localenv.verify import service_account_token
 
-from .kube import apply
 from .process import child_env
 
 IN_CLUSTER_DIR = PurePosixPath("/var/run/secrets/kubernetes.io/serviceaccount")
 TOKEN_SECONDS = 86400
-RBAC = "/apis/rbac.authorization.k8s.io/v1"
 RBAC_API_VERSION = "rbac.authorization.k8s.io/v1"
 
-Objects = list[tuple[str, dict[str, Any]]]
+Objects = list[dict[str, Any]]
 
 
-def service_account(name: str, namespace: str, labels: dict[str, str]) -> tuple[str, dict[str, Any]]:
-    """(collection, object) of a ServiceAccount."""
+def service_account(name: str, namespace: str, labels: dict[str, str]) -> dict[str, Any]:
     metadata = {"name": name, "namespace": namespace, "labels": labels}
-    return f"/api/v1/namespaces/{namespace}/serviceaccounts", {"apiVersion": "v1", "kind": "ServiceAccount",
-                                                                "metadata": metadata}  # fmt: skip
+    return {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": metadata}
 
 
-def apply_objects(api: KubeApi, objects: Iterable[tuple[str, dict[str, Any]]]) -> None:
-    for collection, body in objects:
-        apply(api, collection, body)
+def apply_objects(api: KubeApi, objects: Iterable[dict[str, Any]]) -> None:
+    for body in objects:
+        api.apply(body)
 
 
 def write_credentials(

@@ -10,13 +10,20 @@ from __future__ import annotations
 
 import os
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 from localenv.controlplane import ControlPlane
 from localenv.controlplane.paths import require_binary
 
 from . import records, tls
-from .incluster import IN_CLUSTER_DIR, RBAC, apply_objects, incluster_env, service_account, write_credentials
+from .incluster import (
+    IN_CLUSTER_DIR,
+    RBAC_API_VERSION,
+    Objects,
+    apply_objects,
+    incluster_env,
+    service_account,
+    write_credentials,
+)
 from .ports import ControllerPorts, address
 from .process import answers_ok, launch
 from .settings import ControllerSettings
@@ -30,40 +37,34 @@ class InjectorError(RuntimeError):
     """The injector cannot be started here."""
 
 
-def rbac_objects(namespace: str) -> list[tuple[str, dict[str, Any]]]:
-    """(collection, object) of the chart's injector ServiceAccount, ClusterRole and ClusterRoleBinding."""
+def rbac_objects(namespace: str) -> Objects:
+    """The chart's injector ServiceAccount, ClusterRole and ClusterRoleBinding."""
     labels = {"app.kubernetes.io/name": INJECTOR_LABEL, "app.kubernetes.io/instance": "vault"}
     return [
         service_account(NAME, namespace, labels),
-        (
-            f"{RBAC}/clusterroles",
-            {
-                "apiVersion": "rbac.authorization.k8s.io/v1",
+        {
+            "apiVersion": RBAC_API_VERSION,
+            "kind": "ClusterRole",
+            "metadata": {"name": f"{NAME}-clusterrole", "labels": labels},
+            "rules": [
+                {
+                    "apiGroups": ["admissionregistration.k8s.io"],
+                    "resources": ["mutatingwebhookconfigurations"],
+                    "verbs": ["get", "list", "watch", "patch"],
+                }
+            ],
+        },
+        {
+            "apiVersion": RBAC_API_VERSION,
+            "kind": "ClusterRoleBinding",
+            "metadata": {"name": f"{NAME}-binding", "labels": labels},
+            "roleRef": {
+                "apiGroup": "rbac.authorization.k8s.io",
                 "kind": "ClusterRole",
-                "metadata": {"name": f"{NAME}-clusterrole", "labels": labels},
-                "rules": [
-                    {
-                        "apiGroups": ["admissionregistration.k8s.io"],
-                        "resources": ["mutatingwebhookconfigurations"],
-                        "verbs": ["get", "list", "watch", "patch"],
-                    }
-                ],
+                "name": f"{NAME}-clusterrole",
             },
-        ),
-        (
-            f"{RBAC}/clusterrolebindings",
-            {
-                "apiVersion": "rbac.authorization.k8s.io/v1",
-                "kind": "ClusterRoleBinding",
-                "metadata": {"name": f"{NAME}-binding", "labels": labels},
-                "roleRef": {
-                    "apiGroup": "rbac.authorization.k8s.io",
-                    "kind": "ClusterRole",
-                    "name": f"{NAME}-clusterrole",
-                },
-                "subjects": [{"kind": "ServiceAccount", "name": NAME, "namespace": namespace}],
-            },
-        ),  # fmt: skip
+            "subjects": [{"kind": "ServiceAccount", "name": NAME, "namespace": namespace}],
+        },
     ]
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import requests
+import urllib3
+from kubernetes.client.rest import ApiException
 
 from localenv.controlplane import ControlPlane
 from localenv.controlplane.errors import ControlPlaneError
@@ -73,7 +74,7 @@ def stop_controllers(cp: ControlPlane | None, state_dir: Path, timeout: float = 
         api = cp.kube(timeout=5.0)
         try:
             webhook.unregister(api)
-        except (requests.RequestException, ControlPlaneError):
+        except (ApiException, urllib3.exceptions.HTTPError, ControlPlaneError):
             pass
         finally:
             api.close()

@@ -13,18 +13,17 @@ from typing import Any
 
 from localenv.controlplane.kubeapi import KubeApi
 
-from .kube import apply, delete
-
 NAME = "vault-agent-injector-cfg"
 WEBHOOK = "vault.hashicorp.com"
 INJECTOR_LABEL = "vault-agent-injector"
-COLLECTION = "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations"
+API_VERSION = "admissionregistration.k8s.io/v1"
+KIND = "MutatingWebhookConfiguration"
 
 
 def webhook_configuration(url: str, ca_pem: bytes, failure_policy: str = "Ignore") -> dict[str, Any]:
     return {
-        "apiVersion": "admissionregistration.k8s.io/v1",
-        "kind": "MutatingWebhookConfiguration",
+        "apiVersion": API_VERSION,
+        "kind": KIND,
         "metadata": {
             "name": NAME,
             "labels": {"app.kubernetes.io/name": INJECTOR_LABEL, "app.kubernetes.io/instance": "vault"},
@@ -59,8 +58,8 @@ def webhook_configuration(url: str, ca_pem: bytes, failure_policy: str = "Ignore
 
 
 def register(api: KubeApi, url: str, ca_pem: bytes, failure_policy: str = "Ignore") -> dict[str, Any]:
-    return apply(api, COLLECTION, webhook_configuration(url, ca_pem, failure_policy))
+    return api.apply(webhook_configuration(url, ca_pem, failure_policy))[1]
 
 
 def unregister(api: KubeApi) -> bool:
-    return delete(api, f"{COLLECTION}/{NAME}")
+    return api.delete(API_VERSION, KIND, NAME)

@@ -1,22 +1,24 @@
-"""A throwaway PKI for the local cluster, made with the openssl CLI (the `cryptography` package is not installed)."""
+"""A throwaway PKI for the local cluster, made with the `cryptography` package."""
 
 from __future__ import annotations
 
-import secrets
-import shutil
-import subprocess
-from collections.abc import Sequence
+import datetime
+import os
 from dataclasses import dataclass, field
 from ipaddress import ip_address
 from pathlib import Path
 
-from .errors import ControlPlaneError
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 # P-256 for the TLS certificates keeps generation fast; the ServiceAccount key must be RSA.
-TLS_KEY = ("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256")
+TLS_CURVE = ec.SECP256R1()
 SA_KEY_BITS = 2048
 CA_DAYS = 3650
 LEAF_DAYS = 825
+NAME_OIDS = {"CN": NameOID.COMMON_NAME, "O": NameOID.ORGANIZATION_NAME}
 
 
 @dataclass(frozen=True)
@@ -102,134 +104,127 @@ def cluster_specs(service_ip: str, extra_ips: tuple[str, ...] = ()) -> list[Cert
     ]
 
 
-def subject_alt_names(spec: CertSpec) -> str:
-    for ip in spec.ips:
-        ip_address(ip)
-    entries = [f"DNS:{d}" for d in spec.dns] + [f"IP:{i}" for i in spec.ips]
-    return ",".join(entries)
+def subject_name(subject: str) -> x509.Name:
+    """`/O=system:masters/CN=kubernetes-admin` (openssl's -subj spelling, attributes in that order) as a Name."""
+    attributes = []
+    for part in subject.strip("/").split("/"):
+        key, _, value = part.partition("=")
+        if key not in NAME_OIDS or not value:
+            raise ValueError(f"subject part {part!r} is not one of {sorted(NAME_OIDS)}=value")
+        attributes.append(x509.NameAttribute(NAME_OIDS[key], value))
+    return x509.Name(attributes)
 
 
-def extension_config(spec: CertSpec) -> str:
-    """An openssl extfile section `v3_leaf` for `spec`."""
+def subject_alt_names(spec: CertSpec) -> x509.SubjectAlternativeName | None:
+    """The DNS names and IP addresses of `spec`, or None without any; a bad IP raises ValueError."""
+    entries: list[x509.GeneralName] = [x509.DNSName(d) for d in spec.dns]
+    entries += [x509.IPAddress(ip_address(i)) for i in spec.ips]
+    return x509.SubjectAlternativeName(entries) if entries else None
+
+
+def extended_key_usage(spec: CertSpec) -> x509.ExtendedKeyUsage:
     usages = []
     if spec.server:
-        usages.append("serverAuth")
+        usages.append(ExtendedKeyUsageOID.SERVER_AUTH)
     if spec.client:
-        usages.append("clientAuth")
+        usages.append(ExtendedKeyUsageOID.CLIENT_AUTH)
     if not usages:
         raise ValueError(f"certificate {spec.name!r} has no usage")
-    lines = [
-        "[v3_leaf]",
-        "basicConstraints = critical,CA:FALSE",
-        "keyUsage = critical,digitalSignature",
-        f"extendedKeyUsage = {','.join(usages)}",
-        "subjectKeyIdentifier = hash",
-        "authorityKeyIdentifier = keyid",
-    ]
-    sans = subject_alt_names(spec)
-    if sans:
-        lines.append(f"subjectAltName = {sans}")
-    return "\n".join(lines) + "\n"
+    return x509.ExtendedKeyUsage(usages)
 
 
-def ca_command(openssl: str, pki: Pki, common_name: str) -> list[str]:
-    return [
-        openssl, "req", "-x509", "-new", "-nodes",
-        *TLS_KEY,
-        "-keyout", str(pki.ca_key), "-out", str(pki.ca_cert),
-        "-days", str(CA_DAYS), "-sha256",
-        "-subj", f"/CN={common_name}",
-        "-addext", "basicConstraints=critical,CA:TRUE",
-        "-addext", "keyUsage=critical,keyCertSign,cRLSign,digitalSignature",
-    ]  # fmt: skip
+def _key_usage(*, signing: bool) -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=True, content_commitment=False, key_encipherment=False, data_encipherment=False,
+        key_agreement=False, key_cert_sign=signing, crl_sign=signing, encipher_only=False, decipher_only=False,
+    )  # fmt: skip
 
 
-def csr_command(openssl: str, pki: Pki, spec: CertSpec, csr: Path) -> list[str]:
-    return [
-        openssl, "req", "-new", "-nodes",
-        *TLS_KEY,
-        "-keyout", str(pki.key(spec.name)), "-out", str(csr),
-        "-subj", spec.subject,
-    ]  # fmt: skip
+def _write_key(path: Path, key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey) -> None:
+    """PKCS#8 PEM, as `openssl req -nodes` and `genpkey` write it, created readable by the owner only."""
+    path.unlink(missing_ok=True)
+    data = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as f:
+        f.write(data)
 
 
-def sign_command(openssl: str, pki: Pki, spec: CertSpec, csr: Path, extfile: Path, serial: int) -> list[str]:
-    return [
-        openssl, "x509", "-req", "-in", str(csr),
-        "-CA", str(pki.ca_cert), "-CAkey", str(pki.ca_key),
-        "-set_serial", str(serial),
-        "-days", str(LEAF_DAYS), "-sha256",
-        "-extfile", str(extfile), "-extensions", "v3_leaf",
-        "-out", str(pki.cert(spec.name)),
-    ]  # fmt: skip
+def _write_cert(path: Path, cert: x509.Certificate) -> None:
+    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
 
 
-def sa_key_commands(openssl: str, pki: Pki) -> list[list[str]]:
-    return [
-        [
-            openssl, "genpkey", "-algorithm", "RSA",
-            "-pkeyopt", f"rsa_keygen_bits:{SA_KEY_BITS}", "-out", str(pki.sa_key),
-        ],
-        [openssl, "pkey", "-in", str(pki.sa_key), "-pubout", "-out", str(pki.sa_pub)],
-    ]  # fmt: skip
+def _builder(
+    subject: x509.Name, issuer: x509.Name, public_key: ec.EllipticCurvePublicKey, days: int
+) -> x509.CertificateBuilder:
+    now = datetime.datetime.now(datetime.UTC)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=1))
+        .not_valid_after(now + datetime.timedelta(days=days))
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+    )
 
 
-def _run(argv: Sequence[str]) -> None:
-    try:
-        result = subprocess.run(list(argv), capture_output=True, text=True, check=False, timeout=60)
-    except subprocess.TimeoutExpired as exc:
-        raise ControlPlaneError(f"openssl did not finish in 60s: {' '.join(argv[:3])}") from exc
-    if result.returncode != 0:
-        raise ControlPlaneError(f"openssl failed ({' '.join(argv[:3])} ...): {result.stderr.strip()}")
-
-
-def openssl_binary(openssl: str | None) -> str:
-    binary = openssl or shutil.which("openssl")
-    if binary is None:
-        raise ControlPlaneError("the openssl CLI is needed to create certificates")
-    return binary
-
-
-def _new_ca(directory: Path, binary: str, common_name: str, leaves: tuple[str, ...]) -> Pki:
+def _new_ca(directory: Path, common_name: str, leaves: tuple[str, ...]) -> Pki:
     directory.mkdir(parents=True, exist_ok=True)
     directory.chmod(0o700)
     pki = Pki(directory, leaves)
-    _run(ca_command(binary, pki, common_name))
+    key = ec.generate_private_key(TLS_CURVE)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    cert = (
+        _builder(name, name, key.public_key(), CA_DAYS)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(_key_usage(signing=True), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    _write_key(pki.ca_key, key)
+    _write_cert(pki.ca_cert, cert)
     return pki
 
 
-def issue_leaf(binary: str, pki: Pki, spec: CertSpec) -> None:
-    """Key, CSR and a certificate signed by `pki`'s CA for `spec`."""
-    csr = pki.directory / f"{spec.name}.csr"
-    extfile = pki.directory / f"{spec.name}.ext"
-    extfile.write_text(extension_config(spec))
-    _run(csr_command(binary, pki, spec, csr))
-    _run(sign_command(binary, pki, spec, csr, extfile, secrets.randbits(63) + 1))
-    csr.unlink()
-    extfile.unlink()
-    pki.key(spec.name).chmod(0o600)
+def issue_leaf(pki: Pki, spec: CertSpec) -> None:
+    """A key and a certificate signed by `pki`'s CA for `spec`."""
+    ca_cert = x509.load_pem_x509_certificate(pki.ca_cert.read_bytes())
+    ca_key = serialization.load_pem_private_key(pki.ca_key.read_bytes(), password=None)
+    if not isinstance(ca_key, ec.EllipticCurvePrivateKey):
+        raise ValueError(f"{pki.ca_key}: expected an EC key")
+    key = ec.generate_private_key(TLS_CURVE)
+    ca_ski = ca_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    builder = (
+        _builder(subject_name(spec.subject), ca_cert.subject, key.public_key(), LEAF_DAYS)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_key_usage(signing=False), critical=True)
+        .add_extension(extended_key_usage(spec), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski), critical=False)
+    )
+    sans = subject_alt_names(spec)
+    if sans is not None:
+        builder = builder.add_extension(sans, critical=False)
+    _write_key(pki.key(spec.name), key)
+    _write_cert(pki.cert(spec.name), builder.sign(ca_key, hashes.SHA256()))
 
 
-def generate_pki(directory: Path, service_ip: str, openssl: str | None = None, extra_ips: tuple[str, ...] = ()) -> Pki:
+def generate_pki(directory: Path, service_ip: str, extra_ips: tuple[str, ...] = ()) -> Pki:
     """Create the CA, the leaf certificates and the ServiceAccount signing key in `directory`; `extra_ips` are more
     addresses the API server is reached at."""
-    binary = openssl_binary(openssl)
-    pki = _new_ca(directory, binary, "vault-k8s-local-ca", Pki(directory).leaves)
+    pki = _new_ca(directory, "vault-k8s-local-ca", Pki(directory).leaves)
     for spec in cluster_specs(service_ip, extra_ips):
-        issue_leaf(binary, pki, spec)
-    for argv in sa_key_commands(binary, pki):
-        _run(argv)
-    for key in directory.glob("*.key"):
-        key.chmod(0o600)
+        issue_leaf(pki, spec)
+    sa_key = rsa.generate_private_key(public_exponent=65537, key_size=SA_KEY_BITS)
+    _write_key(pki.sa_key, sa_key)
+    pki.sa_pub.write_bytes(
+        sa_key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
     return pki
 
 
-def generate_serving(
-    directory: Path, common_name: str, ips: tuple[str, ...] = ("127.0.0.1",), openssl: str | None = None
-) -> Pki:
+def generate_serving(directory: Path, common_name: str, ips: tuple[str, ...] = ("127.0.0.1",)) -> Pki:
     """A private CA and one serving certificate `tls` for `ips` (a webhook on loopback)."""
-    binary = openssl_binary(openssl)
-    pki = _new_ca(directory, binary, f"{common_name} CA", ("tls",))
-    issue_leaf(binary, pki, CertSpec("tls", f"/CN={common_name}", server=True, ips=ips))
-    pki.ca_key.chmod(0o600)
+    pki = _new_ca(directory, f"{common_name} CA", ("tls",))
+    issue_leaf(pki, CertSpec("tls", f"/CN={common_name}", server=True, ips=ips))
     return pki

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+import urllib3
 
 from . import paths, postgres, state, vaultserver
 from .args import (
@@ -28,7 +29,7 @@ from .args import (
     vault_server_args,
     vault_server_node_args,
 )
-from .certs import Pki, generate_pki, generate_serving, openssl_binary
+from .certs import Pki, generate_pki, generate_serving
 from .crds import install_crds
 from .errors import ControlPlaneError
 from .kubeapi import KubeApi
@@ -403,7 +404,7 @@ class ControlPlane:
         if with_node:
             argvs[APISERVER] = apiserver_args(
                 binaries[APISERVER], pki, directory / "apiserver", port_set.apiserver, port_set.etcd_client,
-                prepare_apiserver(directory, pki, openssl_binary(None)),
+                prepare_apiserver(directory, pki),
             )  # fmt: skip
             tls = generate_serving(directory / "vault-node-tls", "vault", ("127.0.0.1", NODE_IP))
             vault_config = directory / "vault-node.hcl"
@@ -492,7 +493,7 @@ class ControlPlane:
             )  # fmt: skip
             self._wait(
                 CONTROLLER_MANAGER,
-                lambda: api.get("/api/v1/namespaces/default/serviceaccounts/default") is not None,
+                lambda: api.read("v1", "ServiceAccount", "default", "default") is not None,
                 "ServiceAccount default/default (created by kube-controller-manager)",
                 timeout,
             )
@@ -501,9 +502,7 @@ class ControlPlane:
                 from localenv.node.node import Node
 
                 forwarded = [self.ports.apiserver, self.ports.vault, self.ports.postgres]
-                Node.create(self.state_dir, self.ports.apiserver, forwarded, openssl_binary(None)).boot(
-                    api, timeout, say
-                )
+                Node.create(self.state_dir, self.ports.apiserver, forwarded).boot(api, timeout, say)
         finally:
             api.close()
         self.save()
@@ -583,7 +582,7 @@ class ControlPlane:
             else:
                 try:
                     ok = checks[name]()
-                except (requests.RequestException, ValueError) as exc:
+                except (requests.RequestException, urllib3.exceptions.HTTPError, ValueError) as exc:
                     ok = False
                     health = f"unhealthy ({type(exc).__name__})"
                 else:

@@ -12,7 +12,8 @@ import yaml
 from .errors import ControlPlaneError
 from .kubeapi import KubeApi
 
-CRD_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+CRD_API_VERSION = "apiextensions.k8s.io/v1"
+CRD_KIND = "CustomResourceDefinition"
 
 
 def crd_files(root: Path) -> list[Path]:
@@ -25,7 +26,7 @@ def load_crds(files: Iterable[Path]) -> list[dict[str, Any]]:
         for doc in yaml.safe_load_all(path.read_text()):
             if not doc:
                 continue
-            if doc.get("kind") != "CustomResourceDefinition":
+            if doc.get("kind") != CRD_KIND:
                 raise ControlPlaneError(f"{path}: expected a CustomResourceDefinition, got {doc.get('kind')}")
             crds.append(doc)
     return crds
@@ -36,40 +37,18 @@ def is_established(crd: dict[str, Any]) -> bool:
     return any(c.get("type") == "Established" and c.get("status") == "True" for c in conditions)
 
 
-def apply_crd(api: KubeApi, crd: dict[str, Any], attempts: int = 5) -> str:
-    """Create `crd`, or replace the existing one; returns "created" or "replaced"."""
-    name = crd["metadata"]["name"]
-    for _ in range(attempts):
-        response = api.request("POST", CRD_PATH, crd)
-        if response.status_code == 201:
-            return "created"
-        if response.status_code != 409:
-            api.raise_for(response, f"create CRD {name}")
-        current = api.get(f"{CRD_PATH}/{name}")
-        if current is None:
-            continue
-        body = {**crd, "metadata": {**crd["metadata"],
-                                    "resourceVersion": current["metadata"]["resourceVersion"]}}  # fmt: skip
-        response = api.request("PUT", f"{CRD_PATH}/{name}", body)
-        if response.status_code == 200:
-            return "replaced"
-        if response.status_code != 409:
-            api.raise_for(response, f"replace CRD {name}")
-    raise ControlPlaneError(f"CRD {name}: kept conflicting after {attempts} attempts")
-
-
 def install_crds(api: KubeApi, root: Path, timeout: float = 60.0) -> list[str]:
     files = crd_files(root)
     if not files:
         raise ControlPlaneError(f"no CRD files under {root}")
     names = []
     for crd in load_crds(files):
-        apply_crd(api, crd)
+        api.apply(crd)
         names.append(crd["metadata"]["name"])
     deadline = time.monotonic() + timeout
     pending = list(names)
     while pending:
-        pending = [n for n in pending if not is_established(api.get(f"{CRD_PATH}/{n}") or {})]
+        pending = [n for n in pending if not is_established(api.read(CRD_API_VERSION, CRD_KIND, n) or {})]
         if not pending:
             break
         if time.monotonic() >= deadline:

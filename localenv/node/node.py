@@ -76,11 +76,11 @@ def apiserver_node_args(pki: Pki, node_paths: NodePaths) -> list[str]:
     ]
 
 
-def prepare_apiserver(state_dir: Path, pki: Pki, openssl: str) -> list[str]:
+def prepare_apiserver(state_dir: Path, pki: Pki) -> list[str]:
     """Before the API server starts: its kubelet client certificate and egress config; returns its extra flags."""
     node_paths = NodePaths(node_dir(state_dir))
     node_paths.directory.mkdir(parents=True, exist_ok=True)
-    issue_leaf(openssl, pki, apiserver_kubelet_client_spec())
+    issue_leaf(pki, apiserver_kubelet_client_spec())
     config.write_json(node_paths.egress_config, config.egress_selector_config(node_paths.egress_socket))
     return apiserver_node_args(pki, node_paths)
 
@@ -153,7 +153,7 @@ class Node:
     # -- start ---------------------------------------------------------------
 
     @classmethod
-    def create(cls, state_dir: Path, apiserver_port: int, forwarded_ports: list[int], openssl: str) -> Node:
+    def create(cls, state_dir: Path, apiserver_port: int, forwarded_ports: list[int]) -> Node:
         node_paths = NodePaths(node_dir(state_dir))
         pki = Pki(state_dir / "pki")
         ns = Namespaces(node_paths.directory / "ns")
@@ -172,7 +172,7 @@ class Node:
             CertSpec("kube-proxy", "/CN=system:kube-proxy", client=True),
             CertSpec("kube-scheduler", "/CN=system:kube-scheduler", client=True),
         ):
-            issue_leaf(openssl, pki, spec)
+            issue_leaf(pki, spec)
         node_url = f"https://{NODE_IP}:{apiserver_port}"
         host_url = f"https://127.0.0.1:{apiserver_port}"
         for name, user, url in (
@@ -223,15 +223,7 @@ class Node:
         proc_state = self.processes[name]
         env = dict(os.environ)
         env["PATH"] = f"{cp_paths.cache_bin_dir()}:{env.get('PATH', '/usr/sbin:/usr/bin:/sbin:/bin')}"
-        for key in (
-            "KUBECONFIG",
-            "VAULT_TOKEN",
-            "VAULT_ADDR",
-            "HTTP_PROXY",
-            "HTTPS_PROXY",
-            "http_proxy",
-            "https_proxy",
-        ):
+        for key in ("KUBECONFIG", "VAULT_TOKEN", "VAULT_ADDR", *PROXY_VARIABLES):
             env.pop(key, None)
         proc = spawn(proc_state.argv, proc_state.log, env=env, cwd=cp_paths.REPO_ROOT)
         proc_state.pid, proc_state.start_ticks = proc.pid, proc.start_ticks
@@ -373,12 +365,12 @@ def pods_peak_mib() -> float:
 
 
 def node_ready(api: KubeApi) -> bool:
-    node = api.get(f"/api/v1/nodes/{NODE_NAME}")
+    node = api.read("v1", "Node", NODE_NAME)
     return node is not None and _condition(node, "Ready") == "True"
 
 
 def deployment_available(api: KubeApi, namespace: str, name: str) -> bool:
-    deployment = api.get(f"/apis/apps/v1/namespaces/{namespace}/deployments/{name}")
+    deployment = api.read("apps/v1", "Deployment", name, namespace)
     return deployment is not None and _condition(deployment, "Available") == "True"
 
 

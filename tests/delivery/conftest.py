@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import hvac
 import pytest
 
 from derive.workloads import workload_labels
@@ -21,7 +22,7 @@ from localenv.controlplane import ControlPlane, KubeApi
 from localenv.delivered import issued_certificates, secret_data
 from localenv.demo import stack_config
 from localenv.stack import LocalStack
-from localenv.verify import VaultClient
+from localenv.verify import vault_client
 from localenv.x509 import CertInfo
 from stackconfig.models import AppDecl, PkiRef, StackConfig
 from tests.delivery.watch import CertWatch
@@ -60,9 +61,9 @@ def stack(control_plane: ControlPlane, controllers: dict[str, records.Record]) -
 
 
 @pytest.fixture(scope="package")
-def root_vault(control_plane: ControlPlane) -> VaultClient:
+def root_vault(control_plane: ControlPlane) -> hvac.Client:
     env = control_plane.env
-    return VaultClient(env["VAULT_ADDR"], Path(env["VAULT_CACERT"]), env["VAULT_TOKEN"])
+    return vault_client(env["VAULT_ADDR"], Path(env["VAULT_CACERT"]), env["VAULT_TOKEN"])
 
 
 @pytest.fixture(scope="package")
@@ -97,7 +98,7 @@ def injector_pki(config: StackConfig) -> PkiRef:
 
 
 @pytest.fixture(scope="package")
-def init_run(injected: agent.InjectedPod, root_vault: VaultClient, config: StackConfig) -> InitRun:
+def init_run(injected: agent.InjectedPod, root_vault: hvac.Client, config: StackConfig) -> InitRun:
     pki = injector_pki(config)
     known: dict[str, CertInfo] = {}
     before = issued_certificates(root_vault, pki.mount, pki.common_name, known)

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
+import hvac
 import pytest
 
+from derive.custom_resources import VSO_API_VERSION
 from derive.paths import kv2_api_path
 from localenv.controllers import records
 from localenv.controlplane import ControlPlane, KubeApi
 from localenv.controlplane.waiting import wait_until
 from localenv.delivered import TLS_TYPE, rollout_state, secret_data, secret_type, warnings_for
 from localenv.stack import LocalStack
-from localenv.verify import VaultClient
-from localenv.x509 import cert_info, certificate_count, key_matches, openssl
+from localenv.x509 import cert_info, certificate_count, issued_by, key_matches
 from stackconfig.models import KvRef, PkiRef, StackConfig
 from tests.delivery.conftest import VSO_APP, app_named
 
@@ -62,11 +62,11 @@ def test_operator_runs(controllers: dict[str, records.Record]) -> None:
 
 
 def test_static_secret_holds_exactly_the_vault_values(
-    kube: KubeApi, stack: LocalStack, root_vault: VaultClient, config: StackConfig
+    kube: KubeApi, stack: LocalStack, root_vault: hvac.Client, config: StackConfig
 ) -> None:
     app, ref = app_named(config, VSO_APP), kv_ref(config)
     expected = stack.values[f"{ref.mount}/{ref.path}"]
-    assert root_vault.read(kv2_api_path(ref.mount, ref.path))["data"] == expected
+    assert root_vault.read(kv2_api_path(ref.mount, ref.path))["data"]["data"] == expected
     assert ref.secret_name
     wait_until(lambda: secret_data(kube, app.namespace, str(ref.secret_name)) is not None,
                f"Secret {ref.secret_name}", 60)  # fmt: skip
@@ -74,7 +74,7 @@ def test_static_secret_holds_exactly_the_vault_values(
     assert data is not None
     assert {k: v for k, v in data.items() if k != "_raw"} == expected
     assert json.loads(data["_raw"])["data"] == expected
-    secret = kube.get(f"/api/v1/namespaces/{app.namespace}/secrets/{ref.secret_name}")
+    secret = kube.read("v1", "Secret", ref.secret_name, app.namespace)
     assert secret is not None and secret["type"] == "Opaque"
     owners = [(o["kind"], o["name"]) for o in secret["metadata"].get("ownerReferences", [])]
     assert owners == [("VaultStaticSecret", ref.secret_name)]
@@ -82,10 +82,11 @@ def test_static_secret_holds_exactly_the_vault_values(
 
 def test_first_sync_restarts_nothing(kube: KubeApi, control_plane: ControlPlane, config: StackConfig) -> None:
     app, ref = app_named(config, VSO_APP), kv_ref(config)
-    path = f"/apis/secrets.hashicorp.com/v1beta1/namespaces/{app.namespace}/vaultstaticsecrets/{ref.secret_name}"
+    assert ref.secret_name
+    name = ref.secret_name
 
     def synced() -> bool:
-        found = kube.get(path) or {}
+        found = kube.read(VSO_API_VERSION, "VaultStaticSecret", name, app.namespace) or {}
         status = found.get("status") or {}
         return bool(status.get("secretMAC")) and status.get("lastGeneration") == found["metadata"]["generation"]
 
@@ -94,7 +95,7 @@ def test_first_sync_restarts_nothing(kube: KubeApi, control_plane: ControlPlane,
     time.sleep(3)
     state = rollout_state(kube, app.namespace, app.workload.name)
     assert (state.generation, len(state.replicasets), state.restarted_at) == (1, 1, None)
-    assert (kube.get(path) or {})["metadata"]["generation"] == 1
+    assert (kube.read(VSO_API_VERSION, "VaultStaticSecret", name, app.namespace) or {})["metadata"]["generation"] == 1
 
 
 def test_openbao_refuses_vso_pki_requests(
@@ -108,7 +109,7 @@ def test_openbao_refuses_vso_pki_requests(
 
 
 def test_tls_secret_pairs_certificate_and_key(
-    kube: KubeApi, root_vault: VaultClient, config: StackConfig, stack: LocalStack, tmp_path: Path,
+    kube: KubeApi, root_vault: hvac.Client, config: StackConfig, stack: LocalStack,
     control_plane: ControlPlane,
 ) -> None:  # fmt: skip
     skip_on_openbao(control_plane)
@@ -122,6 +123,6 @@ def test_tls_secret_pairs_certificate_and_key(
     assert info.common_name == ref.common_name
     assert key_matches(data["tls.crt"], data["tls.key"])
     assert certificate_count(data["tls.crt"]) >= 1
-    ca_file = tmp_path / "pki-ca.pem"
-    ca_file.write_text(root_vault.read(f"{ref.mount}/cert/ca")["certificate"])
-    assert openssl(["verify", "-CAfile", str(ca_file)], data["tls.crt"]).strip().endswith("OK")
+    assert issued_by(
+        data["tls.crt"], root_vault.secrets.pki.read_certificate("ca", mount_point=ref.mount)["data"]["certificate"]
+    )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import hvac
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from derive.annotations import kv_template, pki_cert_template, pki_key_template
 from derive.tls import CA_CERT_PATH
@@ -11,8 +12,7 @@ from localenv import agent
 from localenv.controlplane import KubeApi
 from localenv.controlplane.waiting import wait_until
 from localenv.stack import LocalStack
-from localenv.verify import VaultClient
-from localenv.x509 import cert_info, key_matches, normalize_serial, openssl, vault_serial
+from localenv.x509 import cert_info, issued_by, key_matches, normalize_serial, private_key, vault_serial
 from stackconfig.models import KvRef, StackConfig
 from tests.delivery.conftest import INJECTOR_APP, InitRun, app_named, injector_pki
 from tests.delivery.watch import CertWatch
@@ -34,7 +34,7 @@ def pems(text: str) -> list[str]:
 
 def test_stored_pods_carry_the_injected_agent(injected: agent.InjectedPod, kube: KubeApi, config: StackConfig) -> None:
     app = app_named(config, INJECTOR_APP)
-    pod = kube.get(f"/api/v1/namespaces/{app.namespace}/pods/{injected.name}")
+    pod = kube.read("v1", "Pod", injected.name, app.namespace)
     assert pod is not None and agent.is_injected(pod)
     assert [c["name"] for c in pod["spec"]["initContainers"]] == [agent.INIT]
     assert [c["name"] for c in pod["spec"]["containers"]] == ["webapp", agent.SIDECAR]
@@ -58,7 +58,7 @@ def test_stored_pods_carry_the_injected_agent(injected: agent.InjectedPod, kube:
 
 
 def test_init_agent_renders_the_exact_files_from_one_issue_call(
-    init_run: InitRun, stack: LocalStack, root_vault: VaultClient, config: StackConfig, tmp_path: Path
+    init_run: InitRun, stack: LocalStack, root_vault: hvac.Client, config: StackConfig
 ) -> None:
     assert init_run.returncode == 0, init_run.output[-3000:]
     kv, pki = kv_ref(config), injector_pki(config)
@@ -70,16 +70,15 @@ def test_init_agent_renders_the_exact_files_from_one_issue_call(
     assert init_run.issued == {leaf.serial}
     assert key_matches(cert_pem, key_pem)
     assert leaf.common_name == pki.common_name
-    stored = root_vault.read(f"{pki.mount}/cert/{vault_serial(leaf.serial)}")["certificate"]
-    ca = root_vault.read(f"{pki.mount}/cert/ca")["certificate"]
+    stored = root_vault.read(f"{pki.mount}/cert/{vault_serial(leaf.serial)}")["data"]["certificate"]
+    ca = root_vault.read(f"{pki.mount}/cert/ca")["data"]["certificate"]
     assert pems(cert_pem) == [stored.strip(), ca.strip()]
     assert cert_pem == f"{stored.strip()}\n{ca.strip()}\n"
     label = "RSA PRIVATE KEY"  # PKCS#1, as Vault's pki returns with key_type rsa
     assert key_pem.startswith(f"-----BEGIN {label}-----") and key_pem.endswith(f"-----END {label}-----\n")
-    assert "4096 bit" in openssl(["pkey", "-noout", "-text"], key_pem).splitlines()[0]
-    ca_file = tmp_path / "pki-ca.pem"
-    ca_file.write_text(ca)
-    assert openssl(["verify", "-CAfile", str(ca_file)], cert_pem).strip().endswith("OK")
+    key = private_key(key_pem)
+    assert isinstance(key, rsa.RSAPrivateKey) and key.key_size == 4096
+    assert issued_by(cert_pem, ca)
 
 
 def test_sidecar_renders_the_same_secret_with_a_certificate_of_its_own(

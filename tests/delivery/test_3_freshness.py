@@ -14,6 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+import hvac
+
 from bench import results
 from derive.custom_resources import vault_pki_secret_spec
 from derive.paths import kv2_api_path
@@ -23,7 +25,6 @@ from localenv.controlplane.waiting import wait_until
 from localenv.delivered import Rollout, issued_certificates, rollout_state, secret_data
 from localenv.latency import Change, measure_changes
 from localenv.stack import LocalStack
-from localenv.verify import VaultClient
 from localenv.x509 import CertInfo
 from stackconfig.durations import parse_duration
 from stackconfig.models import AppDecl, KvRef, StackConfig
@@ -59,7 +60,7 @@ class VsoRun:
     """Restarts that happened between one change's count and the next change: should all be 0."""
 
 
-def measure_vso(cp: ControlPlane, vault: VaultClient, app: AppDecl, rng: random.Random) -> VsoRun:
+def measure_vso(cp: ControlPlane, vault: hvac.Client, app: AppDecl, rng: random.Random) -> VsoRun:
     ref = kv_of(app)
     interval = parse_duration(ref.refresh_after)
     api = cp.kube()
@@ -73,7 +74,7 @@ def measure_vso(cp: ControlPlane, vault: VaultClient, app: AppDecl, rng: random.
         run.between.append(now.generation - counted[-1].generation)
         before[:] = [now]
         values = {key: f"{key}-b3-{i}-{token}" for key in ref.keys}
-        vault.request("POST", kv2_api_path(ref.mount, ref.path), {"data": values})
+        vault.write_data(kv2_api_path(ref.mount, ref.path), data={"data": values})
         return values
 
     def delivered(expected: dict[str, str]) -> bool:
@@ -102,7 +103,7 @@ def measure_vso(cp: ControlPlane, vault: VaultClient, app: AppDecl, rng: random.
     return run
 
 
-def measure_agent(vault: VaultClient, injected: agent.InjectedPod, app: AppDecl, rng: random.Random) -> list[Change]:
+def measure_agent(vault: hvac.Client, injected: agent.InjectedPod, app: AppDecl, rng: random.Random) -> list[Change]:
     ref = kv_of(app)
     assert app.static_render_interval is not None
     interval = parse_duration(app.static_render_interval)
@@ -111,7 +112,7 @@ def measure_agent(vault: VaultClient, injected: agent.InjectedPod, app: AppDecl,
 
     def put(i: int) -> str:
         values = {key: f"{key}-b3-{i}-{token}" for key in ref.keys}
-        vault.request("POST", kv2_api_path(ref.mount, ref.path), {"data": values})
+        vault.write_data(kv2_api_path(ref.mount, ref.path), data={"data": values})
         return "".join(f"{key}={values[key]}\n" for key in ref.keys)
 
     def delivered(expected: str) -> bool:
@@ -125,12 +126,12 @@ def measure_agent(vault: VaultClient, injected: agent.InjectedPod, app: AppDecl,
     )
 
 
-def backdate(root_vault: VaultClient, config: StackConfig) -> int:
+def backdate(root_vault: hvac.Client, config: StackConfig) -> int:
     pki = injector_pki(config)
-    return int(root_vault.read(f"{pki.mount}/roles/{pki.role}").get("not_before_duration", 30))
+    return int(root_vault.read(f"{pki.mount}/roles/{pki.role}")["data"].get("not_before_duration", 30))
 
 
-def agent_renewals(watch: CertWatch, init_run: InitRun, root_vault: VaultClient, config: StackConfig) -> dict[str, Any]:
+def agent_renewals(watch: CertWatch, init_run: InitRun, root_vault: hvac.Client, config: StackConfig) -> dict[str, Any]:
     """Renewals by the sidecar; the sidecar replacing the init container's certificate at start is not one."""
     pki = injector_pki(config)
     ttl = parse_duration(pki.ttl)
@@ -138,7 +139,7 @@ def agent_renewals(watch: CertWatch, init_run: InitRun, root_vault: VaultClient,
 
 
 def certificates_summary(
-    root_vault: VaultClient, agent_watch: CertWatch, vso_watch: CertWatch, tls: str, config: StackConfig,
+    root_vault: hvac.Client, agent_watch: CertWatch, vso_watch: CertWatch, tls: str, config: StackConfig,
     init_run: InitRun,
 ) -> dict[str, Any]:  # fmt: skip
     pki = injector_pki(config)
@@ -149,7 +150,7 @@ def certificates_summary(
     else:
         vso.update(b3.rotation_stats(vso_watch, parse_duration(spec["ttl"]), backdate(root_vault, config)))
     injector = {"cert": pki.cert_file, "requested_ttl": str(pki.ttl),
-                "key_bits": root_vault.read(f"{pki.mount}/roles/{pki.role}")["key_bits"],
+                "key_bits": root_vault.read(f"{pki.mount}/roles/{pki.role}")["data"]["key_bits"],
                 "started_with_init_certificate_replaced": bool(agent_watch.history)
                 and agent_watch.history[0].cert.serial in init_run.issued}  # fmt: skip
     injector.update(agent_renewals(agent_watch, init_run, root_vault, config))
@@ -159,7 +160,7 @@ def certificates_summary(
 def test_changes_reach_the_workloads_within_their_interval(
     stack: LocalStack,
     control_plane: ControlPlane,
-    root_vault: VaultClient,
+    root_vault: hvac.Client,
     injected: agent.InjectedPod,
     sidecar: agent.LocalAgent,
     agent_cert_watch: CertWatch,
@@ -203,7 +204,7 @@ def test_changes_reach_the_workloads_within_their_interval(
 
 
 def test_agent_renews_its_certificate_before_expiry(
-    agent_cert_watch: CertWatch, init_run: InitRun, root_vault: VaultClient, config: StackConfig
+    agent_cert_watch: CertWatch, init_run: InitRun, root_vault: hvac.Client, config: StackConfig
 ) -> None:
     pki = injector_pki(config)
     wait_until(lambda: agent_renewals(agent_cert_watch, init_run, root_vault, config)["renewals"] >= 3,
@@ -219,7 +220,7 @@ def test_agent_renews_its_certificate_before_expiry(
 
 
 def test_every_agent_certificate_comes_from_one_issue_call(
-    agent_cert_watch: CertWatch, init_run: InitRun, root_vault: VaultClient, config: StackConfig
+    agent_cert_watch: CertWatch, init_run: InitRun, root_vault: hvac.Client, config: StackConfig
 ) -> None:
     pki = injector_pki(config)
     count = len(agent_cert_watch.history)

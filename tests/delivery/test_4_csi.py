@@ -21,13 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import hvac
 import pytest
 
 from bench import results
 from derive.paths import kv2_api_path
 from derive.workloads import csi_pod_spec
 from localenv.controllers import ControllerSettings, csi_provider, records
-from localenv.controllers.kube import apply, delete
 from localenv.controlplane import ControlPlane, KubeApi
 from localenv.csi import (
     TOKENS,
@@ -43,7 +43,6 @@ from localenv.csi import (
 )
 from localenv.latency import Change, measure_changes
 from localenv.stack import LocalStack
-from localenv.verify import VaultClient
 from stackconfig.models import AppDecl, KvRef, StackConfig
 from tests.delivery import b3
 
@@ -71,12 +70,12 @@ def file_of(ref: KvRef) -> str:
     return ref.file
 
 
-def vault_value(vault: VaultClient, ref: KvRef) -> str:
-    return str(vault.read(kv2_api_path(ref.mount, ref.path))["data"][ref.keys[0]])
+def vault_value(vault: hvac.Client, ref: KvRef) -> str:
+    return str(vault.read(kv2_api_path(ref.mount, ref.path))["data"]["data"][ref.keys[0]])
 
 
-def put_value(vault: VaultClient, ref: KvRef, value: str) -> None:
-    vault.request("POST", kv2_api_path(ref.mount, ref.path), {"data": {ref.keys[0]: value}})
+def put_value(vault: hvac.Client, ref: KvRef, value: str) -> None:
+    vault.write_data(kv2_api_path(ref.mount, ref.path), data={"data": {ref.keys[0]: value}})
 
 
 @pytest.fixture(scope="module")
@@ -105,20 +104,18 @@ def mount_webapp(
 @pytest.fixture(scope="module")
 def not_bound_pod(stack: LocalStack, kube: KubeApi, app: AppDecl) -> Iterator[str]:
     """A pod like webapp (same CSI volume) running as a ServiceAccount that no Vault role binds."""
-    sa_collection = f"/api/v1/namespaces/{app.namespace}/serviceaccounts"
-    apply(kube, sa_collection, {"apiVersion": "v1", "kind": "ServiceAccount",
-                                "metadata": {"name": NOT_BOUND, "namespace": app.namespace}})  # fmt: skip
+    kube.apply({"apiVersion": "v1", "kind": "ServiceAccount",
+                "metadata": {"name": NOT_BOUND, "namespace": app.namespace}})  # fmt: skip
     spec = {**csi_pod_spec(app), "serviceAccountName": NOT_BOUND}
-    pods = f"/api/v1/namespaces/{app.namespace}/pods"
-    kube.create(pods, {"apiVersion": "v1", "kind": "Pod",
-                       "metadata": {"name": NOT_BOUND_POD, "namespace": app.namespace}, "spec": spec})  # fmt: skip
+    kube.apply({"apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": NOT_BOUND_POD, "namespace": app.namespace}, "spec": spec})  # fmt: skip
     yield NOT_BOUND_POD
-    delete(kube, f"{pods}/{NOT_BOUND_POD}")
-    delete(kube, f"{sa_collection}/{NOT_BOUND}")
+    kube.delete("v1", "Pod", NOT_BOUND_POD, app.namespace)
+    kube.delete("v1", "ServiceAccount", NOT_BOUND, app.namespace)
 
 
 def test_mount_delivers_exactly_the_value_in_vault(
-    stack: LocalStack, kube: KubeApi, socket: Path, root_vault: VaultClient, app: AppDecl,
+    stack: LocalStack, kube: KubeApi, socket: Path, root_vault: hvac.Client, app: AppDecl,
     token_requests: list[dict[str, Any]], config: StackConfig,
 ) -> None:  # fmt: skip
     ref = kv_of(app)
@@ -135,11 +132,11 @@ def test_mount_delivers_exactly_the_value_in_vault(
     assert list(result.object_versions) == [file] and result.object_versions[file]
     # The versions are HMACs under a key the provider keeps in its namespace (its chart Role allows exactly that).
     namespace = ControllerSettings.from_config(config).namespace
-    assert kube.get(f"/api/v1/namespaces/{namespace}/secrets/{csi_provider.HMAC_SECRET}") is not None
+    assert kube.read("v1", "Secret", csi_provider.HMAC_SECRET, namespace) is not None
 
 
 def test_a_new_version_reaches_the_next_mount(
-    stack: LocalStack, kube: KubeApi, socket: Path, root_vault: VaultClient, app: AppDecl,
+    stack: LocalStack, kube: KubeApi, socket: Path, root_vault: hvac.Client, app: AppDecl,
     token_requests: list[dict[str, Any]],
 ) -> None:  # fmt: skip
     ref = kv_of(app)
@@ -238,7 +235,7 @@ class Poller:
 
 
 def test_changes_reach_the_mount_within_the_poll_interval(
-    stack: LocalStack, kube: KubeApi, socket: Path, root_vault: VaultClient, app: AppDecl,
+    stack: LocalStack, kube: KubeApi, socket: Path, root_vault: hvac.Client, app: AppDecl,
     token_requests: list[dict[str, Any]], control_plane: ControlPlane,
 ) -> None:  # fmt: skip
     ref = kv_of(app)

@@ -15,20 +15,21 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+import hvac
 import pytest
 
+from derive.custom_resources import VSO_API_VERSION
 from derive.paths import database_creds_path
 from derive.workloads import workload_labels
 from localenv import agent
 from localenv.controllers import csi_provider, records
-from localenv.controllers.kube import delete
 from localenv.controlplane import ControlPlane, KubeApi
 from localenv.controlplane.waiting import wait_until
 from localenv.csi import mount_pod, token_requests_of
 from localenv.database import CREATE_TABLE, SELECT_ITEMS, WRITE_ITEMS, Postgres
 from localenv.delivered import key_values, secret_data
 from localenv.stack import LocalStack
-from localenv.verify import VaultClient, VaultDenied, service_account_token
+from localenv.verify import login_kubernetes, service_account_token
 from stackconfig.durations import parse_duration
 from stackconfig.models import DATABASE_KEYS, AppDecl, DatabaseRef, DatabaseRoleDecl, StackConfig, database_file
 from tests.delivery import b3
@@ -119,8 +120,8 @@ def test_vault_rotated_the_admin_password(stack: LocalStack, control_plane: Cont
 
 
 def test_after_the_rotation_preview_and_up_change_nothing(stack: LocalStack) -> None:
-    stack.preview("--expect-no-changes", "--refresh")
-    stack.up("--expect-no-changes", "--refresh")
+    stack.preview(expect_no_changes=True, refresh=True)
+    stack.up(expect_no_changes=True, refresh=True)
 
 
 @pytest.mark.parametrize("method", ["csi", "injector", "vso"])
@@ -138,30 +139,30 @@ def test_each_method_delivers_a_user_who_may_read_and_nothing_more(
     assert database.login(username, password + "x") is None
 
 
-def test_a_revoked_lease_takes_its_user(root_vault: VaultClient, database: Postgres, config: StackConfig) -> None:
+def test_a_revoked_lease_takes_its_user(root_vault: hvac.Client, database: Postgres, config: StackConfig) -> None:
     ref = ref_of(app_named(config, APPS["vso"]))
-    lease = root_vault.request("GET", database_creds_path(ref.mount, ref.role))
+    lease = root_vault.read(database_creds_path(ref.mount, ref.role))
     credentials = {key: str(lease["data"][key]) for key in DATABASE_KEYS}
     assert database.login(credentials["username"], credentials["password"]) == credentials["username"]
-    root_vault.request("PUT", "sys/leases/revoke", {"lease_id": lease["lease_id"]})
+    root_vault.sys.revoke_lease(lease["lease_id"])
     assert database.login(credentials["username"], credentials["password"]) is None
     assert credentials["username"] not in database.users()
 
 
 def test_the_app_may_not_read_another_role_or_touch_leases(
-    root_vault: VaultClient, kube: KubeApi, config: StackConfig
+    root_vault: hvac.Client, kube: KubeApi, config: StackConfig
 ) -> None:
     """Its policy is exactly `read` on its role's creds: the root mount, the connection and rotate-root refuse."""
     app = app_named(config, APPS["vso"])
     ref = ref_of(app)
     jwt = service_account_token(kube, app.namespace, app.service_account, audience=config.kubernetes_auth.audience)
-    client = root_vault.login_kubernetes(config.kubernetes_auth.path, app.role, jwt)
-    assert client.request("GET", database_creds_path(ref.mount, ref.role))["data"]["username"]
-    for method, path in (("GET", f"{ref.mount}/config/app"), ("POST", f"{ref.mount}/rotate-root/app"),
-                         ("GET", f"{ref.mount}/roles/{ref.role}"), ("LIST", f"{ref.mount}/roles")):  # fmt: skip
-        with pytest.raises(VaultDenied) as refused:
-            client.request(method, path)
-        assert refused.value.status == 403, (method, path)
+    client = login_kubernetes(root_vault, config.kubernetes_auth.path, app.role, jwt)
+    assert client.read(database_creds_path(ref.mount, ref.role))["data"]["username"]
+    refused = ((client.read, f"{ref.mount}/config/app"), (client.write_data, f"{ref.mount}/rotate-root/app"),
+               (client.read, f"{ref.mount}/roles/{ref.role}"), (client.list, f"{ref.mount}/roles"))  # fmt: skip
+    for call, path in refused:
+        with pytest.raises(hvac.exceptions.Forbidden):
+            call(path)
 
 
 def test_csi_creates_one_user_per_poll_and_nobody_renews_them(
@@ -286,7 +287,7 @@ def test_removing_the_delivery_leaves_no_user_past_its_lease(
     app = app_named(config, APPS["vso"])
     assert database.login(vso["username"], vso["password"]) is not None
     started = time.monotonic()
-    assert delete(kube, dynamic_secret_path(app))
+    assert kube.delete(VSO_API_VERSION, "VaultDynamicSecret", str(ref_of(app).secret_name), app.namespace)
     timings["vso"] = time.monotonic() - started + wait_refused(database, vso, default_ttl + SLACK)
     for method, seconds in timings.items():
         FIGURES.setdefault(method, {})["user_dropped_after_removal_s"] = round(seconds, 1)
@@ -294,11 +295,6 @@ def test_removing_the_delivery_leaves_no_user_past_its_lease(
     assert timings["injector"] < 5 + SLACK, timings
     assert timings["vso"] <= default_ttl + SLACK, timings
     assert injector["username"] not in database.users() and vso["username"] not in database.users()
-
-
-def dynamic_secret_path(app: AppDecl) -> str:
-    name = ref_of(app).secret_name
-    return f"/apis/secrets.hashicorp.com/v1beta1/namespaces/{app.namespace}/vaultdynamicsecrets/{name}"
 
 
 def test_record_the_figures(control_plane: ControlPlane) -> None:

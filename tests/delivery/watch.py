@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from localenv.x509 import CertInfo, OpensslError, cert_info, key_matches, utcnow
+from localenv.x509 import CertInfo, cert_info, key_matches, utcnow
 
 Source = Callable[[], tuple[str, str] | None]
 MISMATCH_GRACE = 2.0
@@ -60,7 +60,7 @@ class CertWatch:
         while not self._stop.is_set():
             try:
                 self._sample()
-            except (OSError, OpensslError, KeyError, ValueError) as exc:
+            except (OSError, KeyError, ValueError) as exc:
                 # A file caught mid-write or a Secret mid-update: the next sample sees it whole.
                 self.errors.append(f"{type(exc).__name__}: {exc}")
             except Exception as exc:  # noqa: BLE001 - a sampler must not die silently

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import hvac
 import pytest
 
 from localenv.controlplane import ControlPlane
 from localenv.stack import LocalStack
-from localenv.verify import VaultClient
+from localenv.verify import vault_client
 from tests.live import fresh_control_plane
 
 
@@ -27,6 +28,6 @@ def stack(control_plane: ControlPlane) -> LocalStack:
 
 
 @pytest.fixture(scope="package")
-def root_vault(control_plane: ControlPlane) -> VaultClient:
+def root_vault(control_plane: ControlPlane) -> hvac.Client:
     env = control_plane.env
-    return VaultClient(env["VAULT_ADDR"], Path(env["VAULT_CACERT"]), env["VAULT_TOKEN"])
+    return vault_client(env["VAULT_ADDR"], Path(env["VAULT_CACERT"]), env["VAULT_TOKEN"])

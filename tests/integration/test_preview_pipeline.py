@@ -9,11 +9,11 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import hvac
 import pytest
 import yaml
 
 from localenv.stack import REPO, LocalStack
-from localenv.verify import VaultClient
 
 
 @pytest.fixture(scope="module")
@@ -132,18 +132,18 @@ def test_production_copy_with_an_http_address_fails_on_the_mandatory_rule(deploy
 
 
 def test_push_to_main_refuses_an_ungated_destructive_change(
-    deployed: LocalStack, root_vault: VaultClient, tmp_path: Path
+    deployed: LocalStack, root_vault: hvac.Client, tmp_path: Path
 ) -> None:
     config = moved_kv_mount(deployed, tmp_path / "Pulumi.local.yaml")
     result = make_preview(deployed, tmp_path / "out", config, script="up.sh")
     assert result.returncode == 1, result.stderr[-3000:]
     assert "not applying local: the preview gate failed" in result.stderr
-    mounts = root_vault.request("GET", "sys/mounts")["data"]
+    mounts = root_vault.sys.list_mounted_secrets_engines()["data"]
     assert "for-injection/" in mounts and "for-injection-v2/" not in mounts
 
 
 def test_push_to_main_applies_exactly_the_gated_plan(
-    deployed: LocalStack, root_vault: VaultClient, tmp_path: Path
+    deployed: LocalStack, root_vault: hvac.Client, tmp_path: Path
 ) -> None:
     apps = copy.deepcopy(yaml.safe_load(deployed.config_file.read_text())["config"]["vault-k8s:apps"])
     app = next(a for a in apps if a["name"] == "webapp")
@@ -152,6 +152,6 @@ def test_push_to_main_applies_exactly_the_gated_plan(
     result = make_preview(deployed, tmp_path / "out", config, script="up.sh")
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
     assert (tmp_path / "out" / "plan.json").stat().st_size > 0
-    role = root_vault.read(f"auth/kubernetes/role/{app['role']}")
+    role = root_vault.read(f"auth/kubernetes/role/{app['role']}")["data"]
     assert role["token_ttl"] == 1800
     deployed.up()  # back to the stack's own config for whatever runs next

@@ -77,7 +77,7 @@ def test_2_after_the_upgrade_every_resource_keeps_its_id_and_a_second_up_changes
     stack: LocalStack, deployed_before: dict[tuple[str, str], str]
 ) -> None:
     stack.up()
-    stack.preview("--expect-no-changes")
+    stack.preview(expect_no_changes=True)
     assert _ids(stack) == deployed_before
 
 

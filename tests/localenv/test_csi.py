@@ -174,13 +174,13 @@ def test_provider_ports_move_with_the_offset() -> None:
 
 
 def test_provider_rbac_is_the_charts() -> None:
-    objects = {body["kind"]: (collection, body) for collection, body in rbac_objects("ns")}
+    objects = {body["kind"]: body for body in rbac_objects("ns")}
     assert list(objects) == ["ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"]
-    assert objects["ClusterRole"][1]["rules"] == [
+    assert objects["ClusterRole"]["rules"] == [
         {"apiGroups": [""], "resources": ["serviceaccounts/token"], "verbs": ["create"]}
     ]
-    collection, role = objects["Role"]
-    assert collection == "/apis/rbac.authorization.k8s.io/v1/namespaces/ns/roles"
+    role = objects["Role"]
+    assert (role["apiVersion"], role["metadata"]["namespace"]) == ("rbac.authorization.k8s.io/v1", "ns")
     assert role["metadata"]["name"] == "vault-csi-provider-role"
     assert role["rules"] == [
         {
@@ -192,7 +192,7 @@ def test_provider_rbac_is_the_charts() -> None:
         {"apiGroups": [""], "resources": ["secrets"], "verbs": ["create"]},
     ]
     for kind in ("ClusterRoleBinding", "RoleBinding"):
-        assert objects[kind][1]["subjects"] == [
+        assert objects[kind]["subjects"] == [
             {"kind": "ServiceAccount", "name": "vault-csi-provider", "namespace": "ns"}
         ]
 

@@ -1,4 +1,4 @@
-"""The pure parts of the controllers, the agent runner, the latency loop and the openssl readers (no servers)."""
+"""The pure parts of the controllers, the agent runner, the latency loop and the certificate readers (no servers)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,10 @@ import random
 from pathlib import Path, PurePosixPath
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from localenv.agent import local_path, rewrite_paths
 from localenv.controllers.injector import injector_argv, mount_plan, rbac_objects
@@ -17,7 +21,7 @@ from localenv.controllers.tls import ServingTls
 from localenv.controllers.vso import vso_argv
 from localenv.controllers.webhook import webhook_configuration
 from localenv.latency import DeliveryTimeout, measure_changes, stratified_offsets, summary
-from localenv.x509 import normalize_serial, parse_x509_fields, vault_serial
+from localenv.x509 import cert_info, issued_by, key_matches, normalize_serial, vault_serial
 
 PORTS = ControllerPorts(28080, 28081, 28443)
 SETTINGS = ControllerSettings("https://127.0.0.1:28200", "kubernetes")
@@ -53,9 +57,9 @@ def test_mount_plan_binds_over_the_deepest_existing_folder(tmp_path: Path) -> No
 
 
 def test_rbac_is_the_charts_clusterrole() -> None:
-    kinds = [body["kind"] for _, body in rbac_objects("default")]
+    kinds = [body["kind"] for body in rbac_objects("default")]
     assert kinds == ["ServiceAccount", "ClusterRole", "ClusterRoleBinding"]
-    assert rbac_objects("default")[1][1]["rules"][0]["verbs"] == ["get", "list", "watch", "patch"]
+    assert rbac_objects("default")[1]["rules"][0]["verbs"] == ["get", "list", "watch", "patch"]
 
 
 def test_vso_flags() -> None:
@@ -81,12 +85,30 @@ def test_serial_spellings_agree() -> None:
     assert vault_serial("D2541") == "0d-25-41"
 
 
-def test_x509_fields() -> None:
-    info = parse_x509_fields(
-        "serial=0D2541\nsubject=CN=test.example.com\nnotBefore=2026-11-28 23:25:16Z\nnotAfter=2026-11-28 23:26:15Z\n"
-    )
-    assert (info.serial, info.common_name) == ("0d2541", "test.example.com")
+def _self_signed(serial: int, common_name: str, start: datetime.datetime) -> tuple[str, str]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(serial).not_valid_before(start).not_valid_after(start + datetime.timedelta(seconds=59))
+        .sign(key, hashes.SHA256())
+    )  # fmt: skip
+    pkcs8 = serialization.PrivateFormat.PKCS8
+    key_pem = key.private_bytes(serialization.Encoding.PEM, pkcs8, serialization.NoEncryption()).decode()
+    return cert.public_bytes(serialization.Encoding.PEM).decode(), key_pem
+
+
+def test_x509_fields_pairing_and_issuer() -> None:
+    start = datetime.datetime(2026, 11, 28, 23, 25, 16, tzinfo=datetime.UTC)
+    cert, key = _self_signed(0x0D2541, "test.example.com", start)
+    other_cert, other_key = _self_signed(7, "other", start)
+    info = cert_info(cert + other_cert)  # a leaf followed by its chain reads as the leaf
+    assert (info.serial, info.common_name, info.not_before) == ("0d2541", "test.example.com", start)
     assert info.not_after - info.not_before == datetime.timedelta(seconds=59)
+    assert key_matches(cert, key) and not key_matches(cert, other_key)
+    assert issued_by(cert, cert) and not issued_by(cert, other_cert)
+    with pytest.raises(ValueError):
+        cert_info("not a certificate")
 
 
 def test_offsets_cover_the_interval_once_each() -> None:

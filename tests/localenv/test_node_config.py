@@ -90,5 +90,5 @@ def test_namespace_setup_mounts_private_tmpfs_and_routes_services() -> None:
 
 def test_coredns_forwards_nothing_outside_the_cluster() -> None:
     assert "forward" not in addons.COREFILE
-    service = next(body for _, body in addons.manifests() if body["kind"] == "Service")
+    service = next(body for body in addons.manifests() if body["kind"] == "Service")
     assert service["spec"]["clusterIP"] == "10.0.0.10"

@@ -7,17 +7,17 @@ Everything is package-scoped: one node, one `up`, stopped before any other packa
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import hvac
 import pytest
 
 from localenv.controlplane import ControlPlane
 from localenv.node.kube import Kube
 from localenv.stack import REPO, LocalStack, stack_file_config
-from localenv.verify import VaultClient
+from localenv.verify import vault_client
 from stackconfig.models import AppDecl, StackConfig
 from tests.live import ENGINE_AND_CLUSTER, NODE, fresh_control_plane
 
@@ -27,7 +27,6 @@ STACK = "local-node"
 @dataclass
 class Deployed:
     stack: LocalStack
-    up_seconds: float
 
 
 def app_named(cfg: StackConfig, name: str) -> AppDecl:
@@ -50,9 +49,8 @@ def deployed(control_plane: ControlPlane) -> Deployed:
     """`pulumi up` from an empty node: charts, Vault mounts, roles, workloads, all awaited."""
     local = LocalStack(control_plane.state_dir, control_plane.env, stack=STACK)
     local.prepare()
-    began = time.monotonic()
     local.up()
-    return Deployed(local, time.monotonic() - began)
+    return Deployed(local)
 
 
 @pytest.fixture(scope="package")
@@ -63,6 +61,6 @@ def kube(control_plane: ControlPlane) -> Iterator[Kube]:
 
 
 @pytest.fixture(scope="package")
-def root_vault(control_plane: ControlPlane) -> VaultClient:
+def root_vault(control_plane: ControlPlane) -> hvac.Client:
     env = control_plane.env
-    return VaultClient(env["VAULT_ADDR"], Path(env["VAULT_CACERT"]), env["VAULT_TOKEN"])
+    return vault_client(env["VAULT_ADDR"], Path(env["VAULT_CACERT"]), env["VAULT_TOKEN"])

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import secrets
 
+import hvac
+
 from derive.paths import kv2_api_path
 from localenv.node.kube import Kube, eventually
-from localenv.verify import VaultClient
 from stackconfig.durations import parse_duration
 from stackconfig.models import KvRef, StackConfig
 from tests.node.conftest import Deployed, app_named
@@ -44,14 +45,14 @@ def test_the_volume_is_a_tmpfs_the_driver_mounted(deployed: Deployed, kube: Kube
 
 
 def test_a_kv_put_reaches_the_running_pod_within_the_poll(
-    deployed: Deployed, kube: Kube, config: StackConfig, root_vault: VaultClient
+    deployed: Deployed, kube: Kube, config: StackConfig, root_vault: hvac.Client
 ) -> None:
     app = app_named(config, APP)
     ref = _ref(config)
     uid = kube.pod(app.namespace, app.workload.name).metadata.uid
     interval = parse_duration(config.charts.csi_rotation_poll_interval or 0)
     new = f"v2-{secrets.token_urlsafe(8)}"
-    root_vault.request("POST", kv2_api_path(ref.mount, ref.path), {"data": {ref.keys[0]: new}})
+    root_vault.write_data(kv2_api_path(ref.mount, ref.path), data={"data": {ref.keys[0]: new}})
     _, took = eventually(lambda: _file(kube, config) == new, "the new value in the pod's file", interval + SLACK)
     assert kube.pod(app.namespace, app.workload.name).metadata.uid == uid, "the pod was replaced, not updated"
     assert took <= interval + SLACK

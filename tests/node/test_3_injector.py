@@ -7,13 +7,13 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+import hvac
 import pytest
 
 from derive.paths import kv2_api_path
 from derive.workloads import workload_labels
 from localenv.delivered import key_values
 from localenv.node.kube import Kube, eventually
-from localenv.verify import VaultClient
 from localenv.x509 import cert_info, key_matches
 from stackconfig.durations import parse_duration
 from stackconfig.models import AppDecl, KvRef, PkiRef, StackConfig
@@ -53,12 +53,12 @@ def test_the_rendered_file_holds_vaults_value(deployed: Deployed, kube: Kube, ap
 
 
 def test_a_kv_put_reaches_the_file_within_the_render_interval(
-    kube: Kube, app: AppDecl, pod: Any, root_vault: VaultClient
+    kube: Kube, app: AppDecl, pod: Any, root_vault: hvac.Client
 ) -> None:
     ref = next(r for r in app.secrets if isinstance(r, KvRef))
     interval = parse_duration(app.static_render_interval or 0)
     new = {key: f"v2-{secrets.token_urlsafe(8)}" for key in ref.keys}
-    root_vault.request("POST", kv2_api_path(ref.mount, ref.path), {"data": new})
+    root_vault.write_data(kv2_api_path(ref.mount, ref.path), data={"data": new})
     _, took = eventually(
         lambda: key_values(_cat(kube, app, pod, ref.file or "")) == new, "the new value in the file", interval + SLACK
     )

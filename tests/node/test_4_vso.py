@@ -7,13 +7,13 @@ from __future__ import annotations
 import secrets
 import time
 
+import hvac
 import pytest
 
 from derive.paths import kv2_api_path
 from derive.workloads import workload_labels
 from localenv.delivered import key_values
 from localenv.node.kube import Kube, eventually
-from localenv.verify import VaultClient
 from localenv.x509 import cert_info, key_matches
 from stackconfig.durations import parse_duration
 from stackconfig.models import AppDecl, KvRef, PkiRef, StackConfig
@@ -54,13 +54,13 @@ def test_the_running_pod_reads_the_synced_secret(deployed: Deployed, kube: Kube,
 
 
 def test_a_kv_put_gives_exactly_one_rollout_and_the_new_pod_sees_it(
-    deployed: Deployed, kube: Kube, app: AppDecl, root_vault: VaultClient
+    deployed: Deployed, kube: Kube, app: AppDecl, root_vault: hvac.Client
 ) -> None:
     ref = next(r for r in app.secrets if isinstance(r, KvRef))
     before_pod, _ = _env(kube, app, ref)
     before = _generation(kube, app)
     new = {key: f"v2-{secrets.token_urlsafe(8)}" for key in ref.keys}
-    root_vault.request("POST", kv2_api_path(ref.mount, ref.path), {"data": new})
+    root_vault.write_data(kv2_api_path(ref.mount, ref.path), data={"data": new})
     refresh = parse_duration(ref.refresh_after)
 
     def new_pod_with_new_value() -> str | None:

@@ -7,15 +7,15 @@ Package-scoped, like tests/node: its own control plane and node, stopped before 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
+import hvac
 import pytest
 
 from localenv.controlplane import ControlPlane
 from localenv.node.kube import Kube
 from localenv.stack import REPO, LocalStack, stack_file_config
-from localenv.verify import VaultClient
+from localenv.verify import vault_client
 from stackconfig.models import StackConfig
 from tests.live import ENGINE_AND_CLUSTER, NODE, fresh_control_plane
 from tests.node.conftest import Deployed
@@ -38,9 +38,8 @@ def control_plane() -> Iterator[ControlPlane]:
 def deployed(control_plane: ControlPlane) -> Deployed:
     local = LocalStack(control_plane.state_dir, control_plane.env, stack=STACK)
     local.prepare()
-    began = time.monotonic()
     local.up()
-    return Deployed(local, time.monotonic() - began)
+    return Deployed(local)
 
 
 @pytest.fixture(scope="package")
@@ -51,7 +50,7 @@ def kube(control_plane: ControlPlane) -> Iterator[Kube]:
 
 
 @pytest.fixture(scope="package")
-def dev_vault(deployed: Deployed, config: StackConfig) -> VaultClient:
+def dev_vault(deployed: Deployed, config: StackConfig) -> hvac.Client:
     """The in-cluster dev server, at its NodePort, with the root token the stack config holds."""
     assert config.vault.address is not None and deployed.stack.vault_token is not None
-    return VaultClient(config.vault.address, None, deployed.stack.vault_token)
+    return vault_client(config.vault.address, None, deployed.stack.vault_token)

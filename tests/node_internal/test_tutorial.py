@@ -7,11 +7,12 @@ import functools
 import json
 import secrets
 
+import hvac
+
 from derive.paths import kv2_api_path
 from derive.workloads import workload_labels
 from localenv.delivered import key_values
 from localenv.node.kube import Kube, eventually
-from localenv.verify import VaultClient
 from stackconfig.models import KvRef, StackConfig
 from tests.node.conftest import Deployed, app_named
 
@@ -19,15 +20,15 @@ SLACK = 30.0
 
 
 def test_one_up_from_empty_converges_and_a_second_changes_nothing(deployed: Deployed) -> None:
-    assert deployed.stack.preview("--expect-no-changes").returncode == 0
+    deployed.stack.preview(expect_no_changes=True)  # raises auto.CommandError on any change
 
 
 def test_the_dev_server_runs_in_the_cluster_with_the_configured_root_token(
-    deployed: Deployed, kube: Kube, config: StackConfig, dev_vault: VaultClient
+    deployed: Deployed, kube: Kube, config: StackConfig, dev_vault: hvac.Client
 ) -> None:
     pod = kube.pod(config.charts.namespace, "vault-0")
     assert pod.status.phase == "Running"
-    assert dev_vault.request("GET", "auth/token/lookup-self")["data"]["policies"] == ["root"]
+    assert dev_vault.auth.token.lookup_self()["data"]["policies"] == ["root"]
     spec = kube.core.read_namespaced_service("vault", config.charts.namespace).spec
     assert spec is not None and spec.type == "NodePort"
     assert [p.node_port for p in spec.ports or [] if p.name == "http"] == [config.vault.node_port]
@@ -41,7 +42,7 @@ def _csi_file(kube: Kube, config: StackConfig) -> str:
 
 
 def test_csi_without_rotation_keeps_v1_in_the_running_pod_and_a_new_pod_reads_v2(
-    deployed: Deployed, kube: Kube, config: StackConfig, dev_vault: VaultClient
+    deployed: Deployed, kube: Kube, config: StackConfig, dev_vault: hvac.Client
 ) -> None:
     """Tutorial §1.7: the mount is read once, at pod start."""
     app = app_named(config, "webapp")
@@ -50,11 +51,11 @@ def test_csi_without_rotation_keeps_v1_in_the_running_pod_and_a_new_pod_reads_v2
     v1 = deployed.stack.values[f"{ref.mount}/{ref.path}"][ref.keys[0]]
     assert _csi_file(kube, config) == v1
     v2 = f"v2-{secrets.token_urlsafe(8)}"
-    dev_vault.request("POST", kv2_api_path(ref.mount, ref.path), {"data": {ref.keys[0]: v2}})
+    dev_vault.write_data(kv2_api_path(ref.mount, ref.path), data={"data": {ref.keys[0]: v2}})
     assert _csi_file(kube, config) == v1
     kube.core.delete_namespaced_pod(app.workload.name, app.namespace, grace_period_seconds=0)
     eventually(lambda: not [p for p in kube.pods(app.namespace, "app=webapp")], "the old pod gone", 60)
-    deployed.stack.up("--refresh")
+    deployed.stack.up(refresh=True)
     assert _csi_file(kube, config) == v2
 
 
@@ -80,8 +81,7 @@ def test_vso_syncs_into_the_running_deployment(deployed: Deployed, kube: Kube, c
 
 
 def test_destroy_removes_everything_in_reverse(deployed: Deployed, kube: Kube, config: StackConfig) -> None:
-    result = deployed.stack.destroy()
-    assert result.returncode == 0
+    deployed.stack.destroy()
     assert json.loads(deployed.stack.export())["deployment"].get("resources") in (None, [])
 
     def gone(namespace: str, selector: str) -> bool:
