@@ -18,10 +18,10 @@ def vault_client(address: str, ca_file: Path | None, token: str | None = None, t
     session = requests.Session()
     # Ignore proxy variables from the environment: the servers are on loopback or in the node's network.
     session.trust_env = False
-    # An explicit "" token and verify setting: hvac would otherwise fall back to VAULT_TOKEN / VAULT_CACERT.
-    return hvac.Client(
-        url=address, token=token or "", verify=str(ca_file) if ca_file else True, timeout=timeout, session=session
-    )
+    # hvac takes the CA from a given session (its own `verify` is then ignored); an explicit "" token keeps it
+    # from falling back to VAULT_TOKEN.
+    session.verify = str(ca_file) if ca_file else True
+    return hvac.Client(url=address, token=token or "", verify=session.verify, timeout=timeout, session=session)
 
 
 def login_kubernetes(vault: hvac.Client, auth_path: str, role: str, jwt: str) -> hvac.Client:

@@ -136,3 +136,12 @@ def test_latency_is_from_put_to_first_sight() -> None:
     assert summary(changes, 10.0)["max_s"] == 3.0
     with pytest.raises(DeliveryTimeout):
         measure_changes(1, 1.0, put, lambda _: False, timeout=2, sleep=sleep, clock=lambda: now[0])
+
+
+def test_the_vault_client_verifies_with_the_given_ca() -> None:
+    """hvac sends the CA of the session it is given, whatever its own `verify`: the session must hold it."""
+    from localenv.verify import vault_client
+
+    client = vault_client("https://127.0.0.1:1", Path("/dev-ca.pem"))
+    assert client.adapter._kwargs["verify"] == "/dev-ca.pem"
+    assert vault_client("https://127.0.0.1:1", None).adapter._kwargs["verify"] is True
