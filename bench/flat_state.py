@@ -10,10 +10,12 @@ previews and updates run against the same live resources; `preview --expect-no-c
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
 from bench.recording import PROVIDER_PREFIX, provider_name
+from tests.program.harness import open_secrets
 
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -27,21 +29,15 @@ def flat_urn(urn: str) -> str:
     return "::".join([head, project, qualified.rsplit("$", 1)[-1], *name])
 
 
-def _is_secret(value: Any) -> bool:
-    return isinstance(value, dict) and value.get(SECRET_SIG) == "1b47061264138c4ac30d75fd1eb44270"
+def _state_secret(value: Any) -> tuple[bool, Any]:
+    if isinstance(value, dict) and value.get(SECRET_SIG) == "1b47061264138c4ac30d75fd1eb44270":
+        return True, json.loads(value["plaintext"])
+    return False, None
 
 
 def reveal(value: Any) -> tuple[Any, bool]:
     """A state value with its secrets opened (plaintext is JSON), and whether it held any."""
-    if _is_secret(value):
-        return json.loads(value["plaintext"]), True
-    if isinstance(value, dict):
-        pairs = {k: reveal(v) for k, v in value.items()}
-        return {k: v for k, (v, _) in pairs.items()}, any(s for _, s in pairs.values())
-    if isinstance(value, list):
-        items = [reveal(v) for v in value]
-        return [v for v, _ in items], any(s for _, s in items)
-    return value, False
+    return open_secrets(value, _state_secret)
 
 
 def user_inputs(resource: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -86,6 +82,29 @@ def _dependencies(resource: dict[str, Any], custom: set[str], below: dict[str, l
     return found
 
 
+def _decoded(text: Any) -> str | None:
+    try:
+        return base64.b64decode(text, validate=True).decode() if isinstance(text, str) else None
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def read_references(resource: dict[str, Any], reads: dict[str, dict[str, Any]]) -> dict[str, tuple[str, str]]:
+    """Inputs the program took from an object it read (the reviewer's token from its Secret): input key -> (the
+    read's URN, the key of its `data` whose base64 value decodes to the input). Written flat as that read's data
+    rather than as a literal, which would be stale once the object is made again (an up from empty)."""
+    found: dict[str, tuple[str, str]] = {}
+    inputs = resource.get("inputs") or {}
+    for key, urns in (resource.get("propertyDependencies") or {}).items():
+        value, _ = reveal(inputs.get(key))
+        for urn in urns:
+            data, _ = reveal(((reads.get(urn) or {}).get("outputs") or {}).get("data") or {})
+            for name, encoded in data.items():
+                if isinstance(value, str) and _decoded(encoded) == value:
+                    found[key] = (urn, name)
+    return found
+
+
 def to_recording(deployment: dict[str, Any]) -> dict[str, Any]:
     """A recording (`bench.recording` shape) of the stack's custom resources, in state order (dependencies first),
     each with `dependsOn`: the (type, name) of the custom resources it depended on."""
@@ -96,6 +115,7 @@ def to_recording(deployment: dict[str, Any]) -> dict[str, Any]:
     # A read of an object the stack creates (the reviewer's token Secret) is ordered in the program by reading
     # inside an apply; written flat it needs depends_on the creating resource (same type, same id).
     made = {(r["type"], r.get("id")): r["urn"] for r in resources if r.get("custom") and not r.get("external")}
+    reads = {r["urn"]: r for r in resources if r.get("custom") and r.get("external")}
     out = []
     for resource in resources:
         if not resource.get("custom") or resource.get("delete"):
@@ -115,6 +135,7 @@ def to_recording(deployment: dict[str, Any]) -> dict[str, Any]:
                 "provider": provider_name(resource.get("provider")),
                 "readId": resource["id"] if resource.get("external") else None,
                 "dependsOn": [key[u] for u in depends],
+                "readData": {k: [*key[urn], name] for k, (urn, name) in read_references(resource, reads).items()},
             }
         )
     stack = next(r for r in resources if r["type"] == STACK_TYPE)

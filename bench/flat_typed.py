@@ -79,7 +79,18 @@ def _provider_value(value: Any) -> Any:
     return value
 
 
-def _call(resource: dict[str, Any], variable: str, providers: dict[str, str], depends: list[str] | None = None) -> str:
+def _read_data(variable: str, key: str) -> str:
+    """A read object's `data[key]`, decoded, as the program takes the reviewer's token."""
+    return f"{variable}.data.apply(lambda d: base64.b64decode(d[{key!r}]).decode())"
+
+
+def _call(
+    resource: dict[str, Any],
+    variable: str,
+    providers: dict[str, str],
+    depends: list[str] | None = None,
+    computed: dict[str, str] | None = None,
+) -> str:
     module, name = sdk_class(resource["type"])
     keywords = keyword_names(module, name)
     secret = set(resource["secretInputs"])
@@ -90,7 +101,7 @@ def _call(resource: dict[str, Any], variable: str, providers: dict[str, str], de
         keyword = keywords.get(key)
         if keyword is None:
             raise ValueError(f"{resource['type']} {resource['name']}: no keyword for input {key!r} in {name}")
-        text = _literal(value)
+        text = (computed or {}).get(key) or _literal(value)
         args.append(f"{keyword}=pulumi.Output.secret({text})" if key in secret else f"{keyword}={text}")
     provider = resource["provider"]
     options = [f"provider={providers[provider]}"] if provider else []
@@ -114,7 +125,8 @@ def generate(recording: dict[str, Any]) -> str:
     """The flat program's source."""
     resources = custom_resources(recording)
     modules = sorted({sdk_class(r["type"])[0] for r in resources})
-    lines = ['"""Generated: the resources of the vault-k8s program, written out flat."""', "", "import pulumi"]
+    lines = ['"""Generated: the resources of the vault-k8s program, written out flat."""', "", "import base64"]
+    lines.append("import pulumi")
     lines += [f"import {m} as {_alias(m)}" for m in modules]
     lines.append("")
     providers: dict[str, str] = {}
@@ -125,7 +137,10 @@ def generate(recording: dict[str, Any]) -> str:
         if resource["type"].startswith(PROVIDER_PREFIX):
             providers[resource["name"]] = variable
         depends = [variables[(t, n)] for t, n in resource.get("dependsOn", [])]
-        lines.append(_call(resource, variable, providers, depends))
+        # `readData` (from state, bench.flat_state): inputs taken from an earlier read's data.
+        computed = {k: _read_data(variables[(t, n)], data_key) for k, (t, n, data_key) in
+                    resource.get("readData", {}).items()}  # fmt: skip
+        lines.append(_call(resource, variable, providers, depends, computed))
         variables[(resource["type"], resource["name"])] = variable
     secret_exports = set(recording.get("secretExports", []))
     for key, value in recording["exports"].items():

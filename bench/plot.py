@@ -140,10 +140,11 @@ def plot_b3(section: dict[str, Any], path: Path) -> None:
     axes[0][0].set_ylabel("change to value in the pod (s)")
     axes[0][0].plot([], [], color="black", linestyle="--", label="bound (interval; VSO + rollout)")
     axes[0][0].plot([], [], color="gray", linestyle=":", label="polling floor (half the interval)")
-    axes[0][0].legend(fontsize=8, loc="upper left")
+    # Below the panels: inside one it would cover the samples nearest the top (CSI's max).
+    fig.legend(fontsize=8, loc="lower center", ncol=2, frameon=False)
     fig.suptitle(f"B3: delivery into running pods on the real node, {section['method']['changes_per_method']} changes "
                  f"per method; {section.get('timestamp', '')}", fontsize=10)  # fmt: skip
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -122,6 +122,24 @@ def test_change_value_edits_one_literal() -> None:
         b2.change_value(recording, "kvv2/y", "password", "v2")
 
 
+def test_database_engines_are_destroyed_last() -> None:
+    def resource(name: str, typ: str, custom: bool = True, **inputs: str) -> dict:
+        return {"urn": name, "type": typ, "custom": custom, "inputs": inputs}
+
+    resources = [
+        resource("stack", "pulumi:pulumi:Stack", custom=False),
+        resource("vault", "pulumi:providers:vault"),
+        resource("kv", "vault:index/mount:Mount", path="db-kv", type="kv-v2"),
+        resource("db", "vault:index/mount:Mount", path="db", type="database"),
+        resource("conn", "vault:database/secretBackendConnection:SecretBackendConnection", backend="db"),
+        resource("rotate", "vault:generic/endpoint:Endpoint", path="db/rotate-root/app"),
+        resource("role", "vault:database/secretBackendRole:SecretBackendRole", backend="db"),
+        resource("other-call", "vault:generic/endpoint:Endpoint", path="db-kv/config"),
+        resource("app", "kubernetes:apps/v1:Deployment"),
+    ]
+    assert b2.database_last(resources) == (["kv", "other-call", "app"], ["db", "conn", "rotate", "role"])
+
+
 def test_generated_apps_cycle_methods_without_pods() -> None:
     apps = b2.generated_apps(4)
     assert [a["method"] for a in apps] == ["csi", "injector", "vso", "csi"]
@@ -209,3 +227,27 @@ def test_a_read_of_an_object_the_stack_creates_depends_on_its_creation() -> None
     ]  # fmt: skip
     recorded = flat_state.to_recording(data)["resources"][-1]
     assert (recorded["readId"], recorded["dependsOn"]) == ("default/t", [["kubernetes:core/v1:Secret", "token"]])
+
+
+def test_an_input_taken_from_a_read_object_is_written_as_its_data() -> None:
+    data = _deployment()
+    read = f"{P}vault-k8s:index:VaultPlatform$kubernetes:core/v1:Secret::token-live"
+    config = f"{P}vault:kubernetes/authBackendConfig:AuthBackendConfig::auth-config"
+    token = {SIG: SECRET, "plaintext": json.dumps("and0LTE=")}  # base64 of "jwt-1"
+    data["deployment"]["resources"] += [
+        {"urn": read, "custom": True, "id": "default/t", "type": "kubernetes:core/v1:Secret", "external": True,
+         "inputs": {}, "outputs": {"data": {"token": token, "ca.crt": "Y2E="}}},
+        {"urn": config, "custom": True, "id": "auth/kubernetes/config",
+         "type": "vault:kubernetes/authBackendConfig:AuthBackendConfig", "dependencies": [read],
+         "propertyDependencies": {"tokenReviewerJwt": [read], "kubernetesCaCert": [read]},
+         "inputs": {"tokenReviewerJwt": {SIG: SECRET, "plaintext": json.dumps("jwt-1")}, "kubernetesCaCert": "other"}},
+    ]  # fmt: skip
+    recorded = flat_state.to_recording(data)["resources"][-1]
+    # Only the input whose value is the read's decoded data; the other stays a literal.
+    assert recorded["readData"] == {"tokenReviewerJwt": ["kubernetes:core/v1:Secret", "token-live", "token"]}
+    source = generate(flat_state.to_recording(data))
+    assert (
+        "token_reviewer_jwt=pulumi.Output.secret(r4.data.apply(lambda d: base64.b64decode(d['token']).decode()))"
+        in source
+    )
+    assert "kubernetes_ca_cert='other'" in source

@@ -10,7 +10,7 @@ import runpy
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
@@ -80,18 +80,30 @@ class RecordingMonitor(MockMonitor):
             _REQUEST.value = None
 
 
-def _unwrap(value: Any) -> tuple[Any, bool]:
-    """Strip the engine's secret envelope; say whether any part was secret."""
+def open_secrets(value: Any, opened: Callable[[Any], tuple[bool, Any]]) -> tuple[Any, bool]:
+    """`value` with every secret envelope replaced by its content, and whether it held any. `opened(v)` says whether
+    `v` is an envelope and, if so, what it holds (the engine's wire form and the state file spell them apart)."""
+    is_secret, inner = opened(value)
+    if is_secret:
+        return open_secrets(inner, opened)[0], True
     if isinstance(value, dict):
-        if value.get(SIG_KEY) == SECRET_SIG:
-            inner, _ = _unwrap(value.get("value"))
-            return inner, True
-        pairs = {k: _unwrap(v) for k, v in value.items()}
+        pairs = {k: open_secrets(v, opened) for k, v in value.items()}
         return {k: v for k, (v, _) in pairs.items()}, any(s for _, s in pairs.values())
     if isinstance(value, list):
-        items = [_unwrap(v) for v in value]
+        items = [open_secrets(v, opened) for v in value]
         return [v for v, _ in items], any(s for _, s in items)
     return value, False
+
+
+def _wire_secret(value: Any) -> tuple[bool, Any]:
+    if isinstance(value, dict) and value.get(SIG_KEY) == SECRET_SIG:
+        return True, value.get("value")
+    return False, None
+
+
+def _unwrap(value: Any) -> tuple[Any, bool]:
+    """Strip the engine's secret envelope; say whether any part was secret."""
+    return open_secrets(value, _wire_secret)
 
 
 @dataclass
