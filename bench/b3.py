@@ -66,6 +66,7 @@ def server_entry(session: dict[str, Any]) -> dict[str, Any]:
             entry[method] = {"status": "failed", "error": measured["error"], "bound": BOUNDS[method]}
             continue
         entry[method] = method_summary(method, measured["interval_s"], measured["changes"], measured["rollout_s"])
+        entry[method]["offset_span_s"] = measured.get("offset_span_s", measured["interval_s"])
         if method == "vso":
             entry[method]["secret_synced_s"] = measured["synced_s"]
     return entry
@@ -118,7 +119,10 @@ def run(seed: int | None = None) -> dict[str, Any]:
             "what": "a KV v2 put (root token) to the new value where the app reads it in its pod",
             "changes_per_method": node.CHANGES,
             "concurrency": "the three methods at once, each on its own secret",
-            "spacing": "stratified random offsets over one interval after each delivery",
+            "spacing": "stratified random offsets after each delivery, over the method's whole cycle: its interval "
+            "(CSI: the longest time between two writes on this node, the kubelet's pod resync of syncFrequency plus "
+            "up to 50 % jitter once rotationPollInterval has passed; bench.node.csi_cycle_max), so that the phase "
+            "against the next delivery is uniform",
             "views": {
                 "csi": "one exec stream into pod webapp printing the mounted file every 0.2 s; host arrival time",
                 "injector": "one exec stream into the webapp container printing /vault/secrets/<file> every 0.2 s",

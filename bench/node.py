@@ -23,8 +23,8 @@ import hvac
 import yaml
 
 from derive.paths import kv2_api_path
-from derive.workloads import workload_labels
-from localenv.controlplane import ControlPlane
+from derive.workloads import label_selector
+from localenv.controlplane import ControlPlane, running_in
 from localenv.controlplane.paths import default_state_dir
 from localenv.controlplane.ports import (
     APISERVER,
@@ -37,6 +37,7 @@ from localenv.controlplane.ports import (
 )
 from localenv.controlplane.vaultserver import OPENBAO, SERVER_ENV, server_version
 from localenv.latency import Change, DeliveryTimeout, measure_watched
+from localenv.node.config import KUBELET_SYNC_FREQUENCY_S
 from localenv.node.kube import Kube, eventually
 from localenv.node.watch import FileStream, PodWatch
 from localenv.stack import LocalStack, stack_file_config
@@ -61,10 +62,6 @@ def say(message: str) -> None:
     print(message, flush=True)
 
 
-def selector(app: AppDecl) -> str:
-    return ",".join(f"{k}={v}" for k, v in workload_labels(app).items())
-
-
 def kv_ref(app: AppDecl) -> KvRef:
     return next(r for r in app.secrets if isinstance(r, KvRef))
 
@@ -87,6 +84,23 @@ def drop_pki(stack: LocalStack, app_name: str) -> None:
         if app["name"] == app_name:
             app["secrets"] = [ref for ref in app["secrets"] if ref["kind"] != "pki"]
     stack.config_file.write_text(yaml.safe_dump(document, sort_keys=False))
+
+
+KUBELET_RESYNC_JITTER = 0.5
+
+
+def csi_cycle_max(poll_interval: float, sync_frequency: float) -> float:
+    """The longest time between two writes of a CSI volume's files: the driver (1.6.0) writes them when the kubelet
+    republishes the volume, at a pod resync (every `sync_frequency` plus up to half of it again), and only once
+    `poll_interval` has passed since the last write."""
+    resync = sync_frequency * (1 + KUBELET_RESYNC_JITTER)
+    return resync if sync_frequency >= poll_interval else poll_interval + resync
+
+
+def offset_spans(every: dict[str, float]) -> dict[str, float]:
+    """What each method's changes spread their offsets over, so that their phase against the next delivery is
+    uniform: its whole cycle (CSI: `csi_cycle_max`; the others: their interval)."""
+    return {m: csi_cycle_max(v, KUBELET_SYNC_FREQUENCY_S) if m == "csi" else v for m, v in every.items()}
 
 
 def intervals(cfg: StackConfig, vso_refresh_after: str) -> dict[str, float]:
@@ -120,7 +134,7 @@ class Probe:
             return self.streams[-1]
         if self.streams:
             # The stream ended (its pod went away, the connection dropped): one into the current Ready pod.
-            current = lambda: self.kube.running_pod(self.app.namespace, selector(self.app))  # noqa: E731
+            current = lambda: self.kube.running_pod(self.app.namespace, label_selector(self.app))  # noqa: E731
             pod, _ = eventually(current, f"a ready pod of {self.app.name}", timeout)
             name = str(pod.metadata.name)
         else:
@@ -195,6 +209,7 @@ def first_secrets(probes: dict[str, Probe], values: dict[str, dict[str, str]], b
 def delivery(session: Session, probes: dict[str, Probe], seed: int) -> dict[str, Any]:
     """CHANGES kv puts per method, the three methods at once on their own secrets; latency to the pod's view."""
     every = intervals(session.cfg, VSO_REFRESH_AFTER)
+    spans = offset_spans(every)
     out: dict[str, Any] = {}
 
     def run(method: str, probe: Probe) -> None:
@@ -236,9 +251,10 @@ def delivery(session: Session, probes: dict[str, Probe], seed: int) -> dict[str,
             say(f"  {session.server} {method:<8} change {change.index + 1}/{CHANGES}: {change.latency:5.2f}s")
 
         try:
-            changes = measure_watched(CHANGES, interval, put, seen, rng=random.Random(f"{seed}-{method}"),
+            changes = measure_watched(CHANGES, spans[method], put, seen, rng=random.Random(f"{seed}-{method}"),
                                       after_each=after)  # fmt: skip
-            out[method] = {"interval_s": interval, "changes": changes, "rollout_s": rollouts, "synced_s": synced}
+            out[method] = {"interval_s": interval, "offset_span_s": spans[method], "changes": changes,
+                           "rollout_s": rollouts, "synced_s": synced}  # fmt: skip
         except Exception as exc:  # noqa: BLE001 - recorded; the other methods go on
             out[method] = {"interval_s": interval, "error": f"{type(exc).__name__}: {exc}"}
 
@@ -280,7 +296,7 @@ def run_server(
     server: str, seed: int, after_delivery: Callable[[Session], dict[str, Any]] | None = None
 ) -> dict[str, Any]:
     """One node session against `server`; returns first secrets, up time, delivery changes and `after_delivery`."""
-    if (default_state_dir() / "processes.json").exists():
+    if running_in(default_state_dir()):
         raise SystemExit("a control plane is already running (make demo-down first)")
     previous_offset = os.environ.get(OFFSET_ENV)
     offset = free_ports(PORTS_WAIT_S)
@@ -305,7 +321,7 @@ def run_server(
         kube = Kube(cp.kubeconfig, "local")
         for method, name in APPS.items():
             app = next(a for a in cfg.apps if a.name == name)
-            probes[method] = Probe(method, app, kube, PodWatch(kube, app.namespace, selector(app)))
+            probes[method] = Probe(method, app, kube, PodWatch(kube, app.namespace, label_selector(app)))
         root = vault_client(cp.env["VAULT_ADDR"], Path(cp.env["VAULT_CACERT"]), cp.env["VAULT_TOKEN"])
         session = Session(server, cp, stack, kube, cfg, root)
         began = time.monotonic()

@@ -105,6 +105,11 @@ def deployment_spec(app: AppDecl, pod_spec: dict[str, Any], annotations: dict[st
     }
 
 
+def label_selector(app: AppDecl) -> str:
+    """The workload's pods as `kubectl -l` selects them: `app=webapp`."""
+    return ",".join(f"{k}={v}" for k, v in workload_labels(app).items())
+
+
 def delivery_command(app: AppDecl) -> str:
     """How to see the delivered secret, as the tutorial shows it."""
     name = app.workload.name
@@ -117,7 +122,7 @@ def delivery_command(app: AppDecl) -> str:
         first = next(r for r in app.secrets if not isinstance(r, PkiRef))
         file = first.file if isinstance(first, KvRef) else database_file(first.file or "", "username")
         return f"kubectl exec{ns} {target} -- cat {app.workload.mount_path}/{file}"
-    selector = ",".join(f"{k}={v}" for k, v in workload_labels(app).items())
+    selector = label_selector(app)
     first_file = next(r.cert_file if isinstance(r, PkiRef) else r.file for r in app.secrets)
     return (
         f"kubectl exec{ns} $(kubectl get pod{ns} -l {selector} "

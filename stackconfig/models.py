@@ -722,7 +722,7 @@ class WorkloadDecl(Model):
             try:
                 _label(key, value)
             except ValueError as error:
-                raise KeyedError(("labels",), str(error)) from None
+                raise KeyedError(("labels", key), str(error)) from None
         if not self.labels and len(self.name) > 63:
             raise KeyedError(
                 ("name",),

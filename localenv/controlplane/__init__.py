@@ -1,7 +1,7 @@
 """A local Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager) plus a Vault dev server
 (HashiCorp Vault or OpenBao)."""
 
-from .controlplane import Component, ComponentStatus, ControlPlane
+from .controlplane import Component, ComponentStatus, ControlPlane, running_in
 from .errors import ControlPlaneError
 from .kubeapi import KubeApi
 
@@ -11,4 +11,5 @@ __all__ = [
     "ControlPlane",
     "ControlPlaneError",
     "KubeApi",
+    "running_in",
 ]

@@ -35,7 +35,7 @@ from .errors import ControlPlaneError
 from .kubeapi import KubeApi
 from .kubeconfig import write_kubeconfig
 from .ports import OFFSET_ENV, Ports, port_is_free, require_free
-from .processes import ProcessId, is_running, spawn, terminate, wait_gone
+from .processes import ProcessId, Started, is_running, spawn, terminate, wait_gone
 from .waiting import wait_until
 
 ETCD = "etcd"
@@ -63,7 +63,7 @@ def _quiet(_: str) -> None:
 
 
 @dataclass
-class Component:
+class Component(Started):
     name: str
     port: int
     argv: list[str]
@@ -72,16 +72,6 @@ class Component:
     start_ticks: int | None = None
     user: str | None = None
     """Who it runs as, when not us (PostgreSQL refuses root)."""
-
-    @property
-    def process(self) -> ProcessId | None:
-        if self.pid is None or self.start_ticks is None:
-            return None
-        return ProcessId(self.pid, self.start_ticks)
-
-    def running(self) -> bool:
-        proc = self.process
-        return proc is not None and is_running(proc)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -680,16 +670,34 @@ def _resolve_state_dir(state_dir: Path | str | None) -> Path:
     return Path(state_dir).resolve() if state_dir else paths.default_state_dir().resolve()
 
 
-def _stop_listed(directory: Path, timeout: float = 15.0) -> None:
-    """Stop what a partly written processes.json still names, so no server is orphaned."""
+def running_in(state_dir: Path | str | None = None) -> bool:
+    """Whether a control plane runs from `state_dir`: a process its processes.json names (or its node) is alive. A
+    start that failed leaves the file and the logs behind for a look, with nothing running; that one does not count
+    (the next start replaces it)."""
+    directory = _resolve_state_dir(state_dir)
+    if not (directory / state.PROCESSES_JSON).exists():
+        return False
+    return any(is_running(p) for p in _listed(directory)) or _node_running(directory)
+
+
+def _listed(directory: Path) -> list[ProcessId]:
+    """What processes.json names, read leniently: a partly written file still names what it has."""
     try:
         listed = state.read_processes(directory).get("components", {})
     except ControlPlaneError:
-        return
+        return []
+    found = []
     for data in listed.values():
         pid, ticks = data.get("pid"), data.get("start_ticks")
         if isinstance(pid, int) and isinstance(ticks, int):
-            terminate(ProcessId(pid, ticks), timeout)
+            found.append(ProcessId(pid, ticks))
+    return found
+
+
+def _stop_listed(directory: Path, timeout: float = 15.0) -> None:
+    """Stop what a partly written processes.json still names, so no server is orphaned."""
+    for proc in _listed(directory):
+        terminate(proc, timeout)
 
 
 def _size(path: Path) -> int:

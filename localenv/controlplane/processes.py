@@ -54,6 +54,23 @@ def _reap(pid: int) -> None:
         pass
 
 
+class Started:
+    """What a state file records of a process it started: its pid and start time (None until started)."""
+
+    pid: int | None
+    start_ticks: int | None
+
+    @property
+    def process(self) -> ProcessId | None:
+        if self.pid is None or self.start_ticks is None:
+            return None
+        return ProcessId(self.pid, self.start_ticks)
+
+    def running(self) -> bool:
+        proc = self.process
+        return proc is not None and is_running(proc)
+
+
 def is_running(proc_id: ProcessId) -> bool:
     _reap(proc_id.pid)
     stat = read_stat(proc_id.pid)

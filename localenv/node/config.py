@@ -24,6 +24,10 @@ CONTAINERD_STATE = "/run/containerd"
 # Every cgroup the node makes sits under this one, in each hierarchy, so stop removes them all.
 CGROUP_ROOT = "/vault-k8s-node"
 
+KUBELET_SYNC_FREQUENCY_S = 10
+"""The kubelet's pod resync period. Each pod is resynced every period plus up to half of it again (pod workers'
+jitter), and each resync republishes its CSI volumes."""
+
 
 @dataclass(frozen=True)
 class NodePaths:
@@ -168,7 +172,7 @@ def kubelet_config(paths: NodePaths, ca_file: Path, cert: Path, key: Path) -> di
         "imageGCHighThresholdPercent": 100,
         "imageGCLowThresholdPercent": 99,
         # Faster than the 1m default, so CSI republish and status updates show within test bounds.
-        "syncFrequency": "10s",
+        "syncFrequency": f"{KUBELET_SYNC_FREQUENCY_S}s",
         "volumePluginDir": f"{KUBELET_ROOT}/volume-plugins",
         "serializeImagePulls": False,
         "registerNode": True,

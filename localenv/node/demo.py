@@ -9,7 +9,7 @@ import shlex
 import sys
 import time
 
-from derive.workloads import delivery_command, workload_labels
+from derive.workloads import delivery_command, label_selector
 from localenv.controlplane import ControlPlane
 from localenv.controlplane.errors import ControlPlaneError
 from localenv.controlplane.vaultserver import SERVER_ENV, server_from_env, server_version
@@ -26,7 +26,7 @@ STACK = "local-node"
 def _pod(kube: Kube, app: AppDecl) -> str:
     if app.workload.kind == "Pod":
         return app.workload.name
-    selector = ",".join(f"{k}={v}" for k, v in workload_labels(app).items())
+    selector = label_selector(app)
     pod, _ = eventually(lambda: kube.running_pod(app.namespace, selector), f"a ready pod of {app.name}", 120)
     return str(pod.metadata.name)
 

@@ -21,7 +21,7 @@ from localenv.controlplane.certs import CertSpec, Pki, issue_leaf
 from localenv.controlplane.errors import ControlPlaneError
 from localenv.controlplane.kubeapi import KubeApi
 from localenv.controlplane.kubeconfig import write_kubeconfig
-from localenv.controlplane.processes import ProcessId, is_running, spawn, terminate, wait_gone
+from localenv.controlplane.processes import ProcessId, Started, spawn, terminate, wait_gone
 from localenv.controlplane.waiting import wait_until
 
 from . import addons, cgroups, config, images, namespaces
@@ -86,22 +86,12 @@ def prepare_apiserver(state_dir: Path, pki: Pki) -> list[str]:
 
 
 @dataclass
-class NodeProcess:
+class NodeProcess(Started):
     name: str
     argv: list[str]
     log: Path
     pid: int | None = None
     start_ticks: int | None = None
-
-    @property
-    def process(self) -> ProcessId | None:
-        if self.pid is None or self.start_ticks is None:
-            return None
-        return ProcessId(self.pid, self.start_ticks)
-
-    def running(self) -> bool:
-        proc = self.process
-        return proc is not None and is_running(proc)
 
 
 @dataclass

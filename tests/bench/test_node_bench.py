@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from bench import b2, b3, flat_state
+from bench import b2, b3, flat_state, node
 from bench.flat_typed import generate, keyword_names
 from localenv.latency import Change, DeliveryTimeout, measure_watched
 from localenv.node.watch import Lines, first_match, loop_command
@@ -251,3 +251,15 @@ def test_an_input_taken_from_a_read_object_is_written_as_its_data() -> None:
         in source
     )
     assert "kubernetes_ca_cert='other'" in source
+
+
+def test_csi_changes_spread_over_the_kubelets_republish_cycle() -> None:
+    # Resyncs every 10-15 s, each one writing once 10 s have passed since the last write: at most 15 s apart.
+    assert node.csi_cycle_max(10.0, 10.0) == 15.0
+    # A poll longer than the resync period: the poll, then up to one more resync.
+    assert node.csi_cycle_max(120.0, 60.0) == 210.0
+    assert node.offset_spans({"csi": 10.0, "injector": 10.0, "vso": 10.0}) == {
+        "csi": 15.0,
+        "injector": 10.0,
+        "vso": 10.0,
+    }

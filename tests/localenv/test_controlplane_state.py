@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from localenv.controlplane import ControlPlane, ControlPlaneError
+from localenv.controlplane import ControlPlane, ControlPlaneError, running_in
 from localenv.controlplane.controlplane import COMPONENTS, Component
 from localenv.controlplane.ports import OFFSET_ENV, Ports
-from localenv.controlplane.processes import spawn, terminate
+from localenv.controlplane.processes import read_stat, spawn, terminate
 from localenv.controlplane.state import (
     MARKER,
     prepare,
@@ -18,6 +18,7 @@ from localenv.controlplane.state import (
     remove,
     render_env_sh,
     write_env,
+    write_processes,
 )
 
 
@@ -130,3 +131,21 @@ def test_start_refuses_a_running_control_plane_on_other_ports(tmp_path: Path, mo
         assert (cp.state_dir / "env.json").exists()
     finally:
         terminate(sleeper, 5.0)
+
+
+def test_a_failed_start_left_behind_is_not_a_running_control_plane(tmp_path: Path) -> None:
+    assert not running_in(tmp_path)
+    sleeper = subprocess.Popen(["sleep", "30"])
+    try:
+        stat = read_stat(sleeper.pid)
+        assert stat is not None
+        write_processes(tmp_path, {"components": {"etcd": {"pid": sleeper.pid, "start_ticks": stat[1]}}})
+        assert running_in(tmp_path)
+        # The same pid with another start time is another process: the listed one is gone.
+        write_processes(tmp_path, {"components": {"etcd": {"pid": sleeper.pid, "start_ticks": stat[1] + 1}}})
+        assert not running_in(tmp_path)
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    write_processes(tmp_path, {"components": {"etcd": {"pid": sleeper.pid, "start_ticks": stat[1]}}})
+    assert not running_in(tmp_path)

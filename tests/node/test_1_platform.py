@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from localenv.node.kube import Kube
 from stackconfig.models import StackConfig
-from tests.node.conftest import Deployed
+from tests.live import Deployed
 
 # What the three charts run on a node, by the label each chart puts on its pods.
 CHART_PODS = {

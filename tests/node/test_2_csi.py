@@ -12,7 +12,7 @@ from derive.paths import kv2_api_path
 from localenv.node.kube import Kube, eventually
 from stackconfig.durations import parse_duration
 from stackconfig.models import KvRef, StackConfig
-from tests.node.conftest import Deployed, app_named
+from tests.live import Deployed, app_named
 
 APP = "webapp"
 # The driver polls every rotation interval; the kubelet and the provider's agent add a few seconds.

@@ -11,20 +11,16 @@ import hvac
 import pytest
 
 from derive.paths import kv2_api_path
-from derive.workloads import workload_labels
+from derive.workloads import label_selector
 from localenv.delivered import key_values
 from localenv.node.kube import Kube, eventually
 from localenv.x509 import cert_info, key_matches
 from stackconfig.durations import parse_duration
 from stackconfig.models import AppDecl, KvRef, PkiRef, StackConfig
-from tests.node.conftest import Deployed, app_named
+from tests.live import Deployed, app_named
 
 APP = "webapp-injection"
 SLACK = 15.0
-
-
-def _selector(app: AppDecl) -> str:
-    return ",".join(f"{k}={v}" for k, v in workload_labels(app).items())
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +30,7 @@ def app(config: StackConfig) -> AppDecl:
 
 @pytest.fixture(scope="module")
 def pod(deployed: Deployed, kube: Kube, app: AppDecl) -> Any:
-    return kube.running_pod(app.namespace, _selector(app))
+    return kube.running_pod(app.namespace, label_selector(app))
 
 
 def _cat(kube: Kube, app: AppDecl, pod: Any, file: str) -> str:

@@ -11,13 +11,13 @@ import hvac
 import pytest
 
 from derive.paths import kv2_api_path
-from derive.workloads import workload_labels
+from derive.workloads import label_selector
 from localenv.delivered import key_values
 from localenv.node.kube import Kube, eventually
 from localenv.x509 import cert_info, key_matches
 from stackconfig.durations import parse_duration
 from stackconfig.models import AppDecl, KvRef, PkiRef, StackConfig
-from tests.node.conftest import Deployed, app_named
+from tests.live import Deployed, app_named
 
 APP = "webapp-vso"
 SLACK = 30.0
@@ -28,12 +28,8 @@ def app(config: StackConfig) -> AppDecl:
     return app_named(config, APP)
 
 
-def _selector(app: AppDecl) -> str:
-    return ",".join(f"{k}={v}" for k, v in workload_labels(app).items())
-
-
 def _env(kube: Kube, app: AppDecl, ref: KvRef) -> tuple[str, dict[str, str]]:
-    pod = kube.running_pod(app.namespace, _selector(app))
+    pod = kube.running_pod(app.namespace, label_selector(app))
     env = key_values(kube.exec(app.namespace, pod.metadata.name, ["env"]))
     return pod.metadata.name, {key: env[key.upper().replace("-", "_")] for key in ref.keys}
 
@@ -73,7 +69,7 @@ def test_a_kv_put_gives_exactly_one_rollout_and_the_new_pod_sees_it(
     # One more refresh period: the operator sees no further change, so no second rollout.
     time.sleep(refresh + 5)
     assert _generation(kube, app) == before + 1
-    assert kube.running_pod(app.namespace, _selector(app)).metadata.name == pod
+    assert kube.running_pod(app.namespace, label_selector(app)).metadata.name == pod
 
 
 def test_the_tls_secret_is_issued_and_renewed(deployed: Deployed, kube: Kube, app: AppDecl) -> None:

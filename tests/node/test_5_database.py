@@ -7,19 +7,19 @@ from collections.abc import Callable
 
 import pytest
 
-from derive.workloads import DATABASE_MOUNT_DIR, workload_labels
+from derive.workloads import DATABASE_MOUNT_DIR, label_selector
 from localenv.controlplane import ControlPlane
 from localenv.database import Postgres
 from localenv.delivered import key_values
 from localenv.node.kube import Kube
 from stackconfig.models import AppDecl, DatabaseRef, StackConfig, database_file
-from tests.node.conftest import Deployed, app_named
+from tests.live import Deployed, app_named
 
 
 def _pod_name(kube: Kube, app: AppDecl) -> str:
     if app.workload.kind == "Pod":
         return app.workload.name
-    selector = ",".join(f"{k}={v}" for k, v in workload_labels(app).items())
+    selector = label_selector(app)
     return str(kube.running_pod(app.namespace, selector).metadata.name)
 
 

@@ -7,46 +7,14 @@ Package-scoped, like tests/node: its own control plane and node, stopped before 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import hvac
 import pytest
 
-from localenv.controlplane import ControlPlane
-from localenv.node.kube import Kube
-from localenv.stack import REPO, LocalStack, stack_file_config
 from localenv.verify import vault_client
 from stackconfig.models import StackConfig
-from tests.live import ENGINE_AND_CLUSTER, NODE, fresh_control_plane
-from tests.node.conftest import Deployed
+from tests.live import Deployed, node_package_fixtures
 
-STACK = "local-internal"
-
-
-@pytest.fixture(scope="package")
-def config() -> StackConfig:
-    return stack_file_config(REPO / "stacks" / f"Pulumi.{STACK}.yaml")
-
-
-@pytest.fixture(scope="package")
-def control_plane() -> Iterator[ControlPlane]:
-    with fresh_control_plane((*ENGINE_AND_CLUSTER, *NODE), node=True) as cp:
-        yield cp
-
-
-@pytest.fixture(scope="package")
-def deployed(control_plane: ControlPlane) -> Deployed:
-    local = LocalStack(control_plane.state_dir, control_plane.env, stack=STACK)
-    local.prepare()
-    local.up()
-    return Deployed(local)
-
-
-@pytest.fixture(scope="package")
-def kube(control_plane: ControlPlane) -> Iterator[Kube]:
-    client = Kube(control_plane.kubeconfig, "local")
-    yield client
-    client.close()
+config, control_plane, deployed, kube = node_package_fixtures("local-internal")
 
 
 @pytest.fixture(scope="package")

@@ -10,11 +10,11 @@ import secrets
 import hvac
 
 from derive.paths import kv2_api_path
-from derive.workloads import workload_labels
+from derive.workloads import label_selector
 from localenv.delivered import key_values
 from localenv.node.kube import Kube, eventually
 from stackconfig.models import KvRef, StackConfig
-from tests.node.conftest import Deployed, app_named
+from tests.live import Deployed, app_named
 
 SLACK = 30.0
 
@@ -61,7 +61,7 @@ def test_csi_without_rotation_keeps_v1_in_the_running_pod_and_a_new_pod_reads_v2
 
 def test_the_injector_renders_into_the_pod(deployed: Deployed, kube: Kube, config: StackConfig) -> None:
     app = app_named(config, "webapp-injection")
-    selector = ",".join(f"{k}={v}" for k, v in workload_labels(app).items())
+    selector = label_selector(app)
     pod = kube.running_pod(app.namespace, selector)
     assert [c.name for c in pod.spec.containers] == ["webapp", "vault-agent"]
     ref = next(r for r in app.secrets if isinstance(r, KvRef))

@@ -186,12 +186,12 @@ LABEL = "is not a valid Kubernetes name (lowercase DNS label)"
         ),
         (
             lambda r: r["apps"][1]["workload"].update(labels={"app": "issues!"}),
-            "config vault-k8s:apps[1].workload.labels: 'issues!' is not a valid Kubernetes label value "
+            "config vault-k8s:apps[1].workload.labels.app: 'issues!' is not a valid Kubernetes label value "
             "(at most 63 of A-Z a-z 0-9 - _ .)",
         ),
         (
             lambda r: r["apps"][1]["workload"].update(labels={"Team Name": "a"}),
-            "config vault-k8s:apps[1].workload.labels: 'Team Name' is not a valid Kubernetes label key",
+            "config vault-k8s:apps[1].workload.labels.Team Name: 'Team Name' is not a valid Kubernetes label key",
         ),
     ],
 )

@@ -9,6 +9,7 @@ from derive.workloads import (
     delivery_command,
     deployment_spec,
     injector_pod_spec,
+    label_selector,
     vso_pod_spec,
     workload_labels,
 )
@@ -178,3 +179,12 @@ def test_injector_pod_with_a_pull_policy() -> None:
         "serviceAccountName": "webapp-vault",
         "containers": [{"name": "webapp", "image": "jweissig/app:0.0.1", "imagePullPolicy": "Never"}],
     }
+
+
+def test_label_selector_is_what_kubectl_l_takes() -> None:
+    declared = AppDecl.model_validate(
+        {"name": "a", "method": "injector", "serviceAccount": "a", "policy": "a", "role": "a",
+         "secrets": [{"kind": "kv", "mount": "m", "path": "p", "keys": ["k"], "file": "f"}],
+         "workload": {"name": "w", "labels": {"app": "w", "tier": "web"}}}
+    )  # fmt: skip
+    assert label_selector(declared) == "app=w,tier=web"
