@@ -63,9 +63,14 @@ def _cert(path: Path) -> x509.Certificate:
 
 
 def _key(path: Path) -> ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey:
-    assert path.read_text().startswith("-----BEGIN PRIVATE KEY-----")  # PKCS#8, as the components read it
-    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    data = path.read_bytes()
+    key = serialization.load_pem_private_key(data, password=None)
     assert isinstance(key, (ec.EllipticCurvePrivateKey, rsa.RSAPrivateKey))
+    # Unencrypted PKCS#8, as the components read it: the file is exactly that encoding of the key.
+    pkcs8 = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    assert data == pkcs8
     return key
 
 
